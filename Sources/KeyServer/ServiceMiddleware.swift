@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import WhyLabsAPI
+
+/// Everything every request goes through: injected latency, failures and
+/// rate limits, `X-Request-Id` on every answer, and thrown errors turned into
+/// the service's JSON error bodies (never a crash, never an HTML page).
+struct ServiceMiddleware: RouterMiddleware {
+    typealias Context = KeyServerContext
+    let server: KeyServer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            if let injected = try await faults(request, context: context) {
+                response = injected
+            } else {
+                response = try await next(request, context)
+            }
+        } catch let error as APIFailure {
+            response = error.response(requestId: context.requestId)
+        } catch let error as HTTPError where error.status == .notFound {
+            response = APIFailure.notFound("Resource not found: \(Excerpt.of(request.uri.path))").response(requestId: context.requestId)
+        } catch let error as HTTPError {
+            response = APIFailure(status: error.status, type: "IllegalArgument", message: error.body ?? error.status.reasonPhrase)
+                .response(requestId: context.requestId)
+        } catch {
+            server.logger.error("internal error", metadata: ["requestId": "\(context.requestId)", "error": "\(error)"])
+            response = APIFailure.internalError.response(requestId: context.requestId)
+        }
+        response.headers[.init("X-Request-Id")!] = context.requestId
+        return response
+    }
+
+    private func faults(_ request: Request, context: Context) async throws -> Response? {
+        let config = server.configuration
+        if config.latencyMs > 0 {
+            try await Task.sleep(nanoseconds: UInt64(config.latencyMs) * 1_000_000)
+        }
+        if let limiter = server.limiter {
+            let parts = request.uri.path.split(separator: "/")
+            let org = parts.count > 2 ? String(parts[2]) : ""
+            if await !limiter.allow(org: org) {
+                // The real service answers 429 in plain text, without Retry-After.
+                return Response(
+                    status: .tooManyRequests,
+                    headers: [.contentType: "text/plain; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: "Too many requests. Please try again later.")))
+            }
+        }
+        if config.failRate > 0, Double.random(in: 0..<1) < config.failRate {
+            throw APIFailure.internalError
+        }
+        return nil
+    }
+}
+
+/// An error answer in the service's shape: `{"message", "requestId", "type"}`,
+/// or an empty body for 401 and 403.
+struct APIFailure: Error {
+    var status: HTTPResponse.Status
+    var type: String
+    var message: String
+    var emptyBody = false
+
+    static func illegalArgument(_ message: String) -> APIFailure {
+        APIFailure(status: .badRequest, type: "IllegalArgument", message: message)
+    }
+    static func notFound(_ message: String) -> APIFailure {
+        APIFailure(status: .notFound, type: "ResourceNotFound", message: message)
+    }
+    static func keyNotFound(_ keyId: String) -> APIFailure {
+        notFound("Resource ApiKey with ID \(keyId) not found.")
+    }
+    static let unauthorized = APIFailure(status: .unauthorized, type: "Unauthorized", message: "", emptyBody: true)
+    static let forbidden = APIFailure(status: .forbidden, type: "Forbidden", message: "", emptyBody: true)
+    static let internalError = APIFailure(status: .internalServerError, type: "Internal", message: "Internal error. Unable to process request")
+
+    func response(requestId: String) -> Response {
+        if emptyBody { return Response(status: status) }
+        let body = APIErrorBody(message: message, requestId: requestId, type: type)
+        return JSONResponse.make(status: status, body)
+    }
+}
+
+enum JSONResponse {
+    static func make<T: Encodable>(status: HTTPResponse.Status = .ok, _ value: T) -> Response {
+        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

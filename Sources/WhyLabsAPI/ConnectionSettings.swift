@@ -1,0 +1,258 @@
+import Foundation
+import TOMLKit
+
+/// Where to find the API and which key to use, as the user gave it.
+public struct ConnectionFlags: Sendable, Hashable {
+    public var endpoint: String?
+    public var org: String?
+    public var apiKeyFile: String?
+    public var allowInsecureHTTP: Bool
+
+    public init(endpoint: String? = nil, org: String? = nil, apiKeyFile: String? = nil, allowInsecureHTTP: Bool = false) {
+        self.endpoint = endpoint
+        self.org = org
+        self.apiKeyFile = apiKeyFile
+        self.allowInsecureHTTP = allowInsecureHTTP
+    }
+}
+
+/// `$XDG_CONFIG_HOME/keydash/config.toml`.
+public struct ConfigFile: Sendable, Hashable {
+    public var path: String
+    public var endpoint: String?
+    public var org: String?
+    public var apiKey: String?
+    public var refresh: Double?
+    public var theme: String?
+
+    public init(path: String, endpoint: String? = nil, org: String? = nil, apiKey: String? = nil, refresh: Double? = nil, theme: String? = nil) {
+        self.path = path
+        self.endpoint = endpoint
+        self.org = org
+        self.apiKey = apiKey
+        self.refresh = refresh
+        self.theme = theme
+    }
+
+    public static func defaultPath(environment: [String: String]) -> String {
+        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty {
+            return xdg + "/keydash/config.toml"
+        }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/keydash/config.toml"
+    }
+
+    /// Reads the file, or returns nil when it does not exist.
+    public static func load(path: String) throws(ConfigError) -> ConfigFile? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, reason: "cannot read it")
+        }
+        return try parse(text, path: path, mode: SecretFilePermissions.mode(of: path))
+    }
+
+    /// Parses config text. `mode` is the file's permission bits, used to refuse
+    /// a key that others can read.
+    public static func parse(_ text: String, path: String, mode: UInt16?) throws(ConfigError) -> ConfigFile {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw .invalid(path: path, line: error.source.begin.line, reason: error.description)
+        } catch {
+            throw .invalid(path: path, line: nil, reason: "not valid TOML")
+        }
+        let known: Set<String> = ["endpoint", "org", "api_key", "refresh", "theme"]
+        for key in table.keys where !known.contains(key) {
+            throw .invalid(path: path, line: nil, reason: "unknown setting '\(key)' (known: endpoint, org, api_key, refresh, theme)")
+        }
+        func string(_ key: String) throws(ConfigError) -> String? {
+            guard let value = table[key] else { return nil }
+            guard let s = value.string else { throw .invalid(path: path, line: nil, reason: "'\(key)' must be a string") }
+            return s
+        }
+        var file = ConfigFile(path: path)
+        file.endpoint = try string("endpoint")
+        file.org = try string("org")
+        file.apiKey = try string("api_key")
+        file.theme = try string("theme")
+        if let value = table["refresh"] {
+            if let i = value.int { file.refresh = Double(i) } else if let d = value.double { file.refresh = d } else {
+                throw .invalid(path: path, line: nil, reason: "'refresh' must be a number of seconds")
+            }
+            if let r = file.refresh, r < 0 { throw .invalid(path: path, line: nil, reason: "'refresh' must not be negative") }
+        }
+        if file.apiKey != nil, let mode, mode & 0o077 != 0 {
+            throw .tooOpen(path: path, mode: mode)
+        }
+        return file
+    }
+}
+
+public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String, line: Int?, reason: String)
+    case tooOpen(path: String, mode: UInt16)
+    case badEndpoint(String, reason: String)
+    case insecureEndpoint(String)
+    case missingOrg
+    case missingKey
+    case badKey(source: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): return "\(path): \(reason)"
+        case .invalid(let path, let line, let reason):
+            return line.map { "\(path):\($0): \(reason)" } ?? "\(path): \(reason)"
+        case .tooOpen(let path, let mode):
+            return "\(path) holds an API key but is readable by others (mode \(String(mode, radix: 8))); run: chmod 600 \(path)"
+        case .badEndpoint(let value, let reason): return "invalid endpoint '\(Excerpt.of(value))': \(reason)"
+        case .insecureEndpoint(let value):
+            return "refusing plain http to a non-loopback host (\(Excerpt.of(value))); use https or pass --allow-insecure-http"
+        case .missingOrg:
+            return "no organization: pass --org, set WHYLABS_DEFAULT_ORG_ID, or use a key ending in :org-…"
+        case .missingKey:
+            return "no API key: use --api-key-file, WHYLABS_API_KEY, or api_key in the config file"
+        case .badKey(let source): return "the API key from \(source) is empty or not one line"
+        }
+    }
+}
+
+/// The connection a command will use, after precedence has been applied.
+public struct ResolvedConnection: Sendable, CustomStringConvertible {
+    public var endpoint: URL
+    public var orgId: String
+    public var apiKey: String
+    public var keySource: String
+    public var proxy: ProxySetting?
+
+    public var host: String { endpoint.host ?? endpoint.absoluteString }
+
+    /// Never includes the key.
+    public var description: String { "\(endpoint.absoluteString) org=\(orgId) key from \(keySource)" }
+
+    public func clientConfiguration(retry: RetryPolicy = RetryPolicy()) -> WhyLabsClient.Configuration {
+        WhyLabsClient.Configuration(endpoint: endpoint, orgId: orgId, apiKey: apiKey, retry: retry, proxy: proxy)
+    }
+}
+
+public struct ProxySetting: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+}
+
+public enum ConnectionResolver {
+    public static let defaultEndpoint = "https://api.whylabsapp.com"
+
+    /// flag > environment > config file > default. The org comes from
+    /// `--org`, else the key's `:org-…` suffix, else `WHYLABS_DEFAULT_ORG_ID`,
+    /// else the config file (the suffix wins over the environment, as in whylogs).
+    /// The key comes from `--api-key-file`, else `WHYLABS_API_KEY`, else the
+    /// config file, else `promptForKey`.
+    public static func resolve(
+        flags: ConnectionFlags,
+        environment: [String: String],
+        configFile: ConfigFile?,
+        readKeyFile: (String) throws(ConfigError) -> String = SecretFilePermissions.readKeyFile,
+        promptForKey: () -> String? = { nil }
+    ) throws(ConfigError) -> ResolvedConnection {
+        let endpointText = flags.endpoint ?? nonEmpty(environment["WHYLABS_API_ENDPOINT"]) ?? configFile?.endpoint ?? defaultEndpoint
+        let endpoint = try validateEndpoint(endpointText, allowInsecureHTTP: flags.allowInsecureHTTP)
+
+        let rawKey: String
+        let source: String
+        if let file = flags.apiKeyFile {
+            rawKey = try readKeyFile(file)
+            source = file
+        } else if let key = nonEmpty(environment["WHYLABS_API_KEY"]) {
+            rawKey = key
+            source = "WHYLABS_API_KEY"
+        } else if let key = configFile?.apiKey {
+            rawKey = key
+            source = configFile?.path ?? "the config file"
+        } else if let key = promptForKey() {
+            rawKey = key
+            source = "the prompt"
+        } else {
+            throw .missingKey
+        }
+        let key = rawKey.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty, !key.contains(where: { $0.isNewline || $0 == " " }) else { throw .badKey(source: source) }
+
+        let suffixOrg = APIKeyFormat.split(key).orgId
+        guard let org = nonEmpty(flags.org) ?? suffixOrg ?? nonEmpty(environment["WHYLABS_DEFAULT_ORG_ID"]) ?? nonEmpty(configFile?.org) else {
+            throw .missingOrg
+        }
+        return ResolvedConnection(
+            endpoint: endpoint, orgId: org, apiKey: key, keySource: source,
+            proxy: proxy(for: endpoint, environment: environment)
+        )
+    }
+
+    public static func validateEndpoint(_ text: String, allowInsecureHTTP: Bool) throws(ConfigError) -> URL {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            throw .badEndpoint(text, reason: "expected a URL such as https://api.whylabsapp.com")
+        }
+        guard scheme == "https" || scheme == "http" else {
+            throw .badEndpoint(text, reason: "the scheme must be https or http")
+        }
+        if url.query != nil || url.fragment != nil {
+            throw .badEndpoint(text, reason: "no query or fragment allowed")
+        }
+        if scheme == "http", !allowInsecureHTTP, !isLoopback(host: host) {
+            throw .insecureEndpoint(text)
+        }
+        return url
+    }
+
+    public static func isLoopback(host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if h == "localhost" || h.hasSuffix(".localhost") || h == "::1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// `HTTPS_PROXY`/`HTTP_PROXY` (either case) for the endpoint's scheme,
+    /// skipped for loopback and for hosts listed in `NO_PROXY`.
+    public static func proxy(for endpoint: URL, environment: [String: String]) -> ProxySetting? {
+        guard let host = endpoint.host?.lowercased(), !isLoopback(host: host) else { return nil }
+        let names = endpoint.scheme?.lowercased() == "https" ? ["HTTPS_PROXY", "https_proxy"] : ["HTTP_PROXY", "http_proxy"]
+        guard let raw = names.lazy.compactMap({ nonEmpty(environment[$0]) }).first else { return nil }
+        let noProxy = (environment["NO_PROXY"] ?? environment["no_proxy"] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        for entry in noProxy where !entry.isEmpty {
+            if entry == "*" { return nil }
+            let bare = entry.hasPrefix(".") ? String(entry.dropFirst()) : entry
+            if host == bare || host.hasSuffix("." + bare) { return nil }
+        }
+        let withScheme = raw.contains("://") ? raw : "http://" + raw
+        guard let url = URL(string: withScheme), let proxyHost = url.host else { return nil }
+        return ProxySetting(host: proxyHost, port: url.port ?? 8080)
+    }
+
+    private static func nonEmpty(_ s: String?) -> String? {
+        guard let s, !s.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        return s
+    }
+}
+
+/// Files that hold secrets are refused when others can read them, as ssh does.
+public enum SecretFilePermissions {
+    public static func mode(of path: String) -> UInt16? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return UInt16(info.st_mode & 0o777)
+    }
+
+    public static func readKeyFile(_ path: String) throws(ConfigError) -> String {
+        guard let mode = mode(of: path) else { throw .unreadable(path: path, reason: "no such file") }
+        if mode & 0o077 != 0 { throw .tooOpen(path: path, mode: mode) }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .unreadable(path: path, reason: "cannot read it")
+        }
+        return text
+    }
+}

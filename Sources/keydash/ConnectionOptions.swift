@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import WhyLabsAPI
+
+/// The options every command that talks to the API accepts.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "API base URL (env WHYLABS_API_ENDPOINT; default https://api.whylabsapp.com).")
+    var endpoint: String?
+
+    @Option(help: "Organization id (env WHYLABS_DEFAULT_ORG_ID; else the key's :org-… suffix).")
+    var org: String?
+
+    @Option(help: "A file holding the API key (else env WHYLABS_API_KEY, the config file, or a prompt).")
+    var apiKeyFile: String?
+
+    @Flag(help: "Allow plain http:// to a host that is not loopback.")
+    var allowInsecureHTTP = false
+
+    var flags: ConnectionFlags {
+        ConnectionFlags(endpoint: endpoint, org: org, apiKeyFile: apiKeyFile, allowInsecureHTTP: allowInsecureHTTP)
+    }
+
+    /// Applies precedence and reads the key, or fails with a one-line message.
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedConnection {
+        do {
+            let configFile = try ConfigFile.load(path: ConfigFile.defaultPath(environment: environment))
+            return try ConnectionResolver.resolve(
+                flags: flags, environment: environment, configFile: configFile,
+                promptForKey: { TerminalPrompt.readSecret(prompt: "WhyLabs API key: ") })
+        } catch {
+            throw CommandFailure(error.description, code: ExitStatus.config)
+        }
+    }
+}
