@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import WhyLabsAPI
+@testable import KeyDashCore
+
+@Suite struct KeyReportTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func key(_ id: String, alias: String?, user: String = "user-1", created: TimeInterval = -86_400 * 3,
+             expires: TimeInterval? = nil, used: TimeInterval? = nil, revoked: Bool? = nil) -> UserApiKey {
+        UserApiKey(keyId: id, orgId: "org-1", userId: user,
+                   creationTime: APITime(now.addingTimeInterval(created)),
+                   expirationTime: expires.map { APITime(now.addingTimeInterval($0)) },
+                   lastUsedTime: used.map { APITime(now.addingTimeInterval($0)) },
+                   scopes: [":write_data", ":user"], alias: alias, revoked: revoked)
+    }
+
+    @Test func tableSizesColumnsToContentAndShowsRelativeAndAbsoluteTimes() {
+        let text = KeyReport.table([
+            key("AAAAAAAAAA", alias: "prod", expires: 3 * 86_400, used: -600),
+            key("BBBBBBBBBB", alias: "a-much-longer-alias", expires: -86_400, revoked: true),
+        ], now: now)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("KEY ID      ALIAS                USER"))
+        #expect(lines[1].contains("2027-01-12 08:00 UTC (3d ago)"))
+        #expect(lines[1].contains("(in 3d)"))
+        #expect(lines[1].hasSuffix("expiring"))
+        #expect(lines[1].contains(":user,:write_data"))
+        #expect(lines[2].hasSuffix("revoked"))
+        #expect(lines[2].contains("never"))
+    }
+
+    @Test func hostileStringsAreSanitizedInEveryFormat() {
+        let evil = key("AAAAAAAAAA", alias: "x\u{1B}[2Jy\u{202E}z", user: "u\u{07}")
+        for text in [KeyReport.table([evil], now: now), KeyReport.detail(evil, now: now), KeyReport.csv([evil])] {
+            #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E })
+        }
+        // JSON escapes control characters itself and keeps the data exact.
+        let json = KeyReport.json(ListUserApiKeys(items: [evil]))
+        #expect(json.contains("\\u001b[2J"))
+    }
+
+    @Test func csvQuotesFieldsThatNeedIt() {
+        let text = KeyReport.csv([key("AAAAAAAAAA", alias: "a,\"b\"")])
+        #expect(text.hasPrefix("keyId,alias,userId,orgId,scopes,creationTime"))
+        #expect(text.contains("AAAAAAAAAA,\"a,\"\"b\"\"\",user-1,org-1,:user :write_data,"))
+    }
+
+    @Test func detailListsHygieneWarnings() {
+        let text = KeyReport.detail(key("AAAAAAAAAA", alias: nil, used: -120 * 86_400), now: now)
+        #expect(text.contains("never expires"))
+        #expect(text.contains("unused for 120 days"))
+        #expect(text.contains("Alias:"))
+    }
+
+    @Test func expirySpecsParseAsPeopleWriteThem() {
+        #expect(ExpirySpec.parse("never") == .never)
+        #expect(ExpirySpec.parse("90d")?.date(from: now) == now.addingTimeInterval(90 * 86_400))
+        #expect(ExpirySpec.parse("12h")?.date(from: now) == now.addingTimeInterval(12 * 3600))
+        #expect(ExpirySpec.parse("2027-01-31")?.date(from: now) == APITime.parse("2027-01-31T00:00:00"))
+        #expect(ExpirySpec.parse("soon") == nil)
+        #expect(ExpirySpec.parse("0d") == nil)
+    }
+
+    @Test func relativeTimesReadNaturally() {
+        #expect(RelativeTime.describe(now.addingTimeInterval(-10), now: now) == "just now")
+        #expect(RelativeTime.describe(now.addingTimeInterval(-7200), now: now) == "2h ago")
+        #expect(RelativeTime.describe(now.addingTimeInterval(5 * 86_400), now: now) == "in 5d")
+        #expect(RelativeTime.describe(now.addingTimeInterval(-400 * 86_400), now: now) == "1.1y ago")
+    }
+}
