@@ -1,0 +1,125 @@
+import Foundation
+import WhyLabsAPI
+
+/// The one place the dashboard's state changes. Pure and synchronous: the
+/// effects it returns are carried out by an `EffectRunner`, whose results come
+/// back as actions.
+public func reduce(_ state: inout DashboardState, _ action: Action) -> [Effect] {
+    switch action {
+    case .moveSelection(let delta): state.moveSelection(by: delta); return []
+    case .pageDown: state.moveSelection(by: max(1, state.viewportRows - 1)); return []
+    case .pageUp: state.moveSelection(by: -max(1, state.viewportRows - 1)); return []
+    case .home: state.select(index: 0); return []
+    case .end: state.select(index: state.visible.count - 1); return []
+    case .clickRow(let row):
+        if state.pane == .list { state.select(index: state.scroll + row) }
+        return []
+    case .scrollBy(let delta): state.scroll(by: delta); return []
+
+    case .openDetail: return state.openDetail()
+    case .back: return state.back()
+    case .showHelp: state.pane = state.pane == .help ? .list : .help; return []
+    case .toggleActivity: state.pane = state.pane == .activity ? .list : .activity; return []
+
+    case .beginFilter: state.prompt = Prompt(kind: .filter, text: state.filter.text); return []
+    case .beginUserFilter: state.prompt = Prompt(kind: .user, text: state.filter.user ?? ""); return []
+    case .promptInput(let edit): state.editPrompt(edit); return []
+    case .promptCommit: state.commitPrompt(); return []
+    case .promptCancel: state.cancelPrompt(); return []
+    case .setHygieneFilter(let hygiene):
+        state.filter.hygiene = hygiene
+        state.recomputeVisible(keepingSelection: true)
+        return []
+    case .cycleSortColumn:
+        let all = KeyColumn.allCases
+        state.sort.column = all[(all.firstIndex(of: state.sort.column)! + 1) % all.count]
+        state.recomputeVisible(keepingSelection: true)
+        state.say("sorted by \(state.sort.column.title.lowercased()) \(state.sort.ascending ? "ascending" : "descending")", .info)
+        return []
+    case .toggleSortDirection:
+        state.sort.ascending.toggle()
+        state.recomputeVisible(keepingSelection: true)
+        state.say("sorted by \(state.sort.column.title.lowercased()) \(state.sort.ascending ? "ascending" : "descending")", .info)
+        return []
+    case .toggleShowRevoked:
+        state.filter.showRevoked.toggle()
+        state.recomputeVisible(keepingSelection: true)
+        state.say(state.filter.showRevoked ? "showing revoked keys" : "hiding revoked keys", .info)
+        // The org-wide list leaves revoked keys out: fetch the per-user lists now.
+        return state.filter.showRevoked ? state.startRefresh() : []
+
+    case .refreshNow: return state.startRefresh()
+    case .togglePause: return state.togglePause()
+    case .refreshDue:
+        if state.refresh.paused { return [] }
+        return state.startRefresh()
+    case .tick(let now):
+        state.now = now
+        if let message = state.message, now.timeIntervalSince(message.at) > 8, message.severity != .error || now.timeIntervalSince(message.at) > 30 {
+            state.message = nil
+        }
+        return []
+    case .resize(let rows, _):
+        state.viewportRows = max(1, rows)
+        state.clampScroll()
+        return []
+    case .cycleTheme(let count):
+        if count > 0 { state.themeIndex = (state.themeIndex + 1) % count }
+        return []
+
+    case .requestRevoke: return state.requestRevoke()
+    case .toggleMark: state.toggleMark(); return []
+    case .confirmationInput(let edit): state.editConfirmation(edit); return []
+    case .confirm: return state.confirm()
+
+    case .openCreate: return state.openCreate()
+    case .form(let edit): state.editForm(edit); return []
+    case .submitCreate: return state.submitCreate()
+
+    case .copyKeyId:
+        guard let id = state.paneKeyId ?? state.selectedKeyId else { return [] }
+        state.say("copied key id \(id) to the clipboard", .info)
+        return [.copyToClipboard(id)]
+    case .copySecret:
+        guard case .secret(var secret) = state.pane else { return [] }
+        secret.copied = true
+        state.pane = .secret(secret)
+        state.say("copied the new key to the clipboard", .success)
+        return [.copyToClipboard(secret.secret)]
+
+    case .quit:
+        state.quitting = true
+        return [.cancelRefresh, .quit]
+
+    case .listLoaded(let result, let at): return state.listLoaded(result, at: at)
+    case .detailLoaded(let keyId, let result, let at): state.detailLoaded(keyId, result, at: at); return []
+    case .revokeFinished(let ref, let result, let at): return state.revokeFinished(ref, result, at: at)
+    case .createFinished(let result, let at): return state.createFinished(result, at: at)
+    case .auditFailed(let reason): state.say(reason, .error); return []
+    }
+}
+
+extension DashboardState {
+    /// Effects to run once at start: the first list fetch.
+    public mutating func start() -> [Effect] {
+        startRefresh()
+    }
+
+    mutating func say(_ text: String, _ severity: Severity) {
+        message = StatusMessage(text: text, severity: severity, at: now)
+    }
+
+    mutating func log(_ entry: ActivityEntry) {
+        activity.append(entry)
+        if activity.count > Self.activityLimit { activity.removeFirst(activity.count - Self.activityLimit) }
+    }
+
+    /// The key a pane is about (detail, confirm-revoke), if any.
+    var paneKeyId: String? {
+        switch pane {
+        case .detail(let id): id
+        case .confirmRevoke(let c): c.keyId
+        default: nil
+        }
+    }
+}

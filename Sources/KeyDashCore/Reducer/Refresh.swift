@@ -1,0 +1,162 @@
+import Foundation
+import WhyLabsAPI
+
+/// Backoff after failed refreshes: doubling from `base`, capped, with ±20 % jitter.
+public enum RefreshBackoff {
+    public static let base: TimeInterval = 5
+    public static let cap: TimeInterval = 300
+
+    public static func delay(afterFailures failures: Int, jitter: Double) -> TimeInterval {
+        let raw = min(cap, base * pow(2, Double(max(0, failures - 1))))
+        return raw * (0.8 + 0.4 * jitter)
+    }
+}
+
+extension DashboardState {
+    /// Single-flight: a refresh asked for while one is running runs once after it.
+    mutating func startRefresh() -> [Effect] {
+        if refresh.inFlight {
+            refresh.pending = true
+            return []
+        }
+        refresh.inFlight = true
+        refresh.nextRefresh = nil
+        return [.fetchList(perUser: filter.showRevoked ? knownUsers.sorted() : [])]
+    }
+
+    mutating func togglePause() -> [Effect] {
+        refresh.paused.toggle()
+        if refresh.paused {
+            refresh.nextRefresh = nil
+            say("auto-refresh paused (p resumes, r refreshes once)", .info)
+            return [.cancelRefresh]
+        }
+        say("auto-refresh resumed", .info)
+        return startRefresh()
+    }
+
+    mutating func listLoaded(_ result: Result<[UserApiKey], APIError>, at: Date) -> [Effect] {
+        refresh.inFlight = false
+        now = max(now, at)
+        switch result {
+        case .success(let fetched):
+            apply(fetched, at: at)
+            refresh.lastSuccess = at
+            if refresh.failingSince != nil { say("back online", .success) }
+            refresh.failingSince = nil
+            refresh.consecutiveFailures = 0
+            refresh.lastError = nil
+            if refresh.pending {
+                refresh.pending = false
+                return startRefresh()
+            }
+            return scheduleNext(after: refreshPeriod, at: at)
+        case .failure(let error):
+            refresh.consecutiveFailures += 1
+            if refresh.failingSince == nil { refresh.failingSince = at }
+            refresh.lastError = Self.shortReason(error)
+            if refresh.consecutiveFailures == 1 || !hasLoaded {
+                say(hasLoaded ? "refresh failed: \(error.description)" : error.description, .error)
+            }
+            refresh.pending = false
+            let delay = RefreshBackoff.delay(afterFailures: refresh.consecutiveFailures, jitter: random.next())
+            return scheduleNext(after: refreshPeriod > 0 ? delay : 0, at: at)
+        }
+    }
+
+    private mutating func scheduleNext(after delay: TimeInterval, at: Date) -> [Effect] {
+        guard delay > 0, !refresh.paused, !quitting else {
+            refresh.nextRefresh = nil
+            return []
+        }
+        refresh.nextRefresh = at.addingTimeInterval(delay)
+        return [.scheduleRefresh(after: delay)]
+    }
+
+    /// A few words for the header: "connection refused", "HTTP 503".
+    static func shortReason(_ error: APIError) -> String {
+        switch error {
+        case .transport(let failure, _): failure.rawValue
+        case .unauthorized: "unauthorized (401)"
+        case .forbidden: "forbidden (403)"
+        case .rateLimited: "rate limited (429)"
+        case .server(let status, _, _): "server error \(status)"
+        case .notFound: "not found (404)"
+        case .rejected(let status, _, _, _): "HTTP \(status)"
+        case .undecodable: "unreadable answer"
+        }
+    }
+
+    /// Replaces the keys with a fresh list: marks what is new, logs what
+    /// appeared, changed or vanished, and keeps the selection on the same key.
+    private mutating func apply(_ fetched: [UserApiKey], at: Date) {
+        var fresh: [String: UserApiKey] = [:]
+        fresh.reserveCapacity(fetched.count)
+        for key in fetched { fresh[key.keyId] = key.withoutSecret }
+        // Keys being revoked stay until the server has answered.
+        for (id, mark) in marks where mark == .revoking {
+            if fresh[id] == nil, let old = keys[id] { fresh[id] = old }
+        }
+        let compare = hasLoaded
+        var newMarks: [String: RowMark] = marks.filter { $0.value == .revoking }
+        if compare {
+            for (id, key) in fresh {
+                guard let old = keys[id] else {
+                    // A revoked key showing up because show-revoked widened the fetch is not news.
+                    if key.isRevoked && filter.showRevoked { continue }
+                    newMarks[id] = newMarks[id] ?? .new
+                    log(ActivityEntry(at: at, kind: .appeared, keyId: id, alias: key.alias, userId: key.userId))
+                    continue
+                }
+                if old == key { continue }
+                var withoutUse = old
+                withoutUse.lastUsedTime = key.lastUsedTime
+                if withoutUse == key {
+                    log(ActivityEntry(at: at, kind: .used, keyId: id, alias: key.alias, userId: key.userId))
+                } else {
+                    log(ActivityEntry(at: at, kind: .changed, keyId: id, alias: key.alias, userId: key.userId,
+                                      detail: Self.describeChange(from: old, to: key)))
+                }
+            }
+            for (id, old) in keys where fresh[id] == nil {
+                // Our own revokes and revoked keys dropping out of the org-wide list are expected.
+                if marks[id] == .revoked || old.isRevoked { continue }
+                log(ActivityEntry(at: at, kind: .vanished, keyId: id, alias: old.alias, userId: old.userId))
+            }
+        }
+        // "revoked" stays on a row until the next refresh, or for good with show-revoked.
+        if filter.showRevoked {
+            for (id, mark) in marks where mark == .revoked && fresh[id] != nil { newMarks[id] = .revoked }
+        }
+        marks = newMarks
+        keys = fresh
+        for key in fresh.values { knownUsers.insert(key.userId) }
+        details = details.filter { fresh[$0.key] != nil }
+        bulkSelection.formIntersection(fresh.keys)
+        listFetchedAt = at
+        hasLoaded = true
+        recomputeVisible(keepingSelection: true)
+    }
+
+    static func describeChange(from old: UserApiKey, to new: UserApiKey) -> String {
+        var parts: [String] = []
+        if old.isRevoked != new.isRevoked { parts.append(new.isRevoked ? "revoked" : "un-revoked") }
+        if old.alias != new.alias { parts.append("alias") }
+        if old.expirationTime != new.expirationTime { parts.append("expiry") }
+        if old.scopes.map(Set.init) != new.scopes.map(Set.init) { parts.append("scopes") }
+        if old.lastUsedTime != new.lastUsedTime { parts.append("used") }
+        return parts.isEmpty ? "metadata" : parts.joined(separator: ", ")
+    }
+
+    mutating func detailLoaded(_ keyId: String, _ result: Result<UserApiKey, APIError>, at: Date) {
+        switch result {
+        case .success(let key):
+            details[keyId] = DetailEntry(key: key.withoutSecret, fetchedAt: at)
+        case .failure(.notFound):
+            details[keyId] = nil
+            if case .detail(keyId) = pane { say("key \(keyId) no longer exists on the server", .warning) }
+        case .failure(let error):
+            if case .detail(keyId) = pane { say("could not load details: \(error.description)", .error) }
+        }
+    }
+}

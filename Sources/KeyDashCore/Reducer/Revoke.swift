@@ -1,0 +1,132 @@
+import Foundation
+import WhyLabsAPI
+
+/// How a bulk revoke is going, for the summary when the last answer arrives.
+public struct BulkProgress: Sendable, Hashable {
+    public var total: Int
+    public var succeeded = 0
+    public var failed = 0
+    public var outstanding: Set<String>
+}
+
+extension DashboardState {
+    mutating func requestRevoke() -> [Effect] {
+        if readOnly {
+            say("read-only: revoking is disabled", .warning)
+            return []
+        }
+        if pane == .list, !bulkSelection.isEmpty {
+            let refs = bulkSelection.sorted().compactMap { id in keys[id].map { KeyRef(keyId: id, userId: $0.userId) } }
+            if !refs.isEmpty { pane = .bulkRevoke(BulkRevokeConfirmation(keys: refs)) }
+            return []
+        }
+        guard pane == .list || isDetailPane, let id = paneKeyId ?? selectedKeyId, let key = keys[id] else { return [] }
+        if key.isRevoked || marks[id] == .revoked {
+            say("\(id) is already revoked", .info)
+            return []
+        }
+        if marks[id] == .revoking {
+            say("\(id) is already being revoked", .info)
+            return []
+        }
+        pane = .confirmRevoke(RevokeConfirmation(keyId: id, userId: key.userId))
+        return []
+    }
+
+    mutating func toggleMark() {
+        guard pane == .list, !readOnly, let id = selectedKeyId, let key = keys[id] else { return }
+        if bulkSelection.contains(id) {
+            bulkSelection.remove(id)
+        } else if !key.isRevoked {
+            bulkSelection.insert(id)
+        }
+        moveSelection(by: 1)
+    }
+
+    mutating func editConfirmation(_ edit: TextEdit) {
+        switch pane {
+        case .confirmRevoke(var c):
+            c.typed.apply(edit, limit: 64)
+            pane = .confirmRevoke(c)
+        case .bulkRevoke(var b):
+            b.typed.apply(edit, limit: 8)
+            pane = .bulkRevoke(b)
+        default:
+            break
+        }
+    }
+
+    /// Enter in a modal. A revoke goes out only from an open confirmation
+    /// with the exact text typed; the pane closes as it goes, so a repeated
+    /// Enter has nothing left to confirm.
+    mutating func confirm() -> [Effect] {
+        switch pane {
+        case .confirmRevoke(let c):
+            guard !readOnly else { pane = .list; return [] }
+            guard c.isConfirmable else {
+                say("type the key id \(c.keyId) exactly, then Enter (Esc cancels)", .warning)
+                return []
+            }
+            pane = .list
+            guard marks[c.keyId] != .revoking, marks[c.keyId] != .revoked else { return [] }
+            marks[c.keyId] = .revoking
+            say("revoking \(c.keyId)…", .info)
+            return [.revoke(KeyRef(keyId: c.keyId, userId: c.userId))]
+        case .bulkRevoke(let b):
+            guard !readOnly else { pane = .list; return [] }
+            guard b.isConfirmable else {
+                say("type \(b.expected) (the number of keys), then Enter (Esc cancels)", .warning)
+                return []
+            }
+            pane = .list
+            bulkSelection.removeAll()
+            let refs = b.keys.filter { marks[$0.keyId] != .revoking && marks[$0.keyId] != .revoked }
+            guard !refs.isEmpty else { return [] }
+            for ref in refs { marks[ref.keyId] = .revoking }
+            bulkProgress = BulkProgress(total: refs.count, outstanding: Set(refs.map(\.keyId)))
+            say("revoking \(refs.count) keys…", .info)
+            return refs.map { .revoke($0) }
+        case .secret:
+            pane = .list
+            return []
+        default:
+            return []
+        }
+    }
+
+    mutating func revokeFinished(_ ref: KeyRef, _ result: Result<KeyChange, APIError>, at: Date) -> [Effect] {
+        let alias = keys[ref.keyId]?.alias
+        var effects: [Effect] = []
+        switch result {
+        case .success(let change):
+            marks[ref.keyId] = .revoked
+            var revoked = change.key.withoutSecret
+            revoked.revoked = true
+            keys[ref.keyId] = revoked
+            if details[ref.keyId] != nil { details[ref.keyId] = DetailEntry(key: revoked, fetchedAt: at) }
+            log(ActivityEntry(at: at, kind: .revoked, keyId: ref.keyId, alias: alias, userId: ref.userId))
+            effects.append(.audit(audit("revoke", ref, alias: alias, result: "ok", requestId: change.requestId, at: at)))
+            if bulkProgress == nil { say("revoked \(ref.keyId)\(alias.map { " (\($0))" } ?? "")", .success) }
+        case .failure(let error):
+            marks[ref.keyId] = nil
+            log(ActivityEntry(at: at, kind: .revokeFailed, keyId: ref.keyId, alias: alias, userId: ref.userId, detail: error.description))
+            effects.append(.audit(audit("revoke", ref, alias: alias, result: "error: \(error.description)", requestId: error.requestId, at: at)))
+            say("revoke of \(ref.keyId) failed: \(error.description)", .error)
+        }
+        if var progress = bulkProgress, progress.outstanding.remove(ref.keyId) != nil {
+            if case .success = result { progress.succeeded += 1 } else { progress.failed += 1 }
+            bulkProgress = progress.outstanding.isEmpty ? nil : progress
+            if progress.outstanding.isEmpty {
+                say("revoked \(progress.succeeded) of \(progress.total) keys" + (progress.failed > 0 ? "; \(progress.failed) failed (see activity, a)" : ""),
+                    progress.failed > 0 ? .error : .success)
+            }
+        }
+        recomputeVisible(keepingSelection: true)
+        return effects
+    }
+
+    func audit(_ action: String, _ ref: KeyRef?, user: String? = nil, alias: String?, result: String, requestId: String?, at: Date) -> AuditEntry {
+        AuditEntry(time: at, org: orgId, endpointHost: endpointHost, action: action, keyId: ref?.keyId,
+                   user: ref?.userId ?? user ?? "", alias: alias, result: result, requestId: requestId)
+    }
+}

@@ -1,0 +1,15 @@
+import Foundation
+
+/// Time as the effect runner sees it; tests pass a clock they control.
+public protocol DashboardClock: Sendable {
+    func now() -> Date
+    func sleep(for seconds: TimeInterval) async throws
+}
+
+public struct SystemClock: DashboardClock {
+    public init() {}
+    public func now() -> Date { Date() }
+    public func sleep(for seconds: TimeInterval) async throws {
+        try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+    }
+}

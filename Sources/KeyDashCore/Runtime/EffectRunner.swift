@@ -1,0 +1,130 @@
+import Foundation
+import WhyLabsAPI
+
+/// Carries out the reducer's effects with the API client and a clock, and
+/// feeds every result back as an action through `send`. Effects that belong
+/// to the front end (clipboard, quit) go to `present`.
+public actor EffectRunner {
+    private let service: any APIKeyService
+    private let clock: any DashboardClock
+    private let auditLog: AuditLog?
+    private let send: @Sendable (Action) -> Void
+    private let present: @Sendable (Effect) -> Void
+    private var refreshTimer: Task<Void, Never>?
+    private var inFlight: [Int: Task<Void, Never>] = [:]
+    private var nextTaskId = 0
+    private var stopped = false
+
+    public init(service: any APIKeyService, clock: any DashboardClock = SystemClock(), auditLog: AuditLog?,
+                send: @escaping @Sendable (Action) -> Void, present: @escaping @Sendable (Effect) -> Void = { _ in }) {
+        self.service = service
+        self.clock = clock
+        self.auditLog = auditLog
+        self.send = send
+        self.present = present
+    }
+
+    public func run(_ effects: [Effect]) {
+        for effect in effects { run(effect) }
+    }
+
+    public func run(_ effect: Effect) {
+        guard !stopped else { return }
+        let service = self.service
+        let clock = self.clock
+        switch effect {
+        case .fetchList(let perUser):
+            spawn {
+                let result: Result<[UserApiKey], APIError>
+                do throws(APIError) {
+                    if perUser.isEmpty {
+                        result = .success(try await service.listKeys(userId: nil))
+                    } else {
+                        result = .success(try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser)))
+                    }
+                } catch {
+                    result = .failure(error)
+                }
+                return .listLoaded(result, at: clock.now())
+            }
+        case .fetchDetail(let keyId):
+            spawn {
+                do throws(APIError) {
+                    return .detailLoaded(keyId: keyId, .success(try await service.getKey(keyId: keyId)), at: clock.now())
+                } catch {
+                    return .detailLoaded(keyId: keyId, .failure(error), at: clock.now())
+                }
+            }
+        case .revoke(let ref):
+            spawn {
+                do throws(APIError) {
+                    return .revokeFinished(ref, .success(try await service.revokeKey(userId: ref.userId, keyId: ref.keyId)), at: clock.now())
+                } catch {
+                    return .revokeFinished(ref, .failure(error), at: clock.now())
+                }
+            }
+        case .create(let request):
+            spawn {
+                do throws(APIError) {
+                    return .createFinished(.success(try await service.createKey(request)), at: clock.now())
+                } catch {
+                    return .createFinished(.failure(error), at: clock.now())
+                }
+            }
+        case .scheduleRefresh(let seconds):
+            refreshTimer?.cancel()
+            let send = self.send
+            refreshTimer = Task {
+                do {
+                    try await clock.sleep(for: seconds)
+                } catch {
+                    return
+                }
+                if !Task.isCancelled { send(.refreshDue) }
+            }
+        case .cancelRefresh:
+            refreshTimer?.cancel()
+            refreshTimer = nil
+        case .audit(let entry):
+            do {
+                try auditLog?.append(entry)
+            } catch {
+                // The action happened; the user must know it went unrecorded.
+                send(.auditFailed("\(error)"))
+            }
+        case .copyToClipboard, .quit:
+            present(effect)
+        }
+    }
+
+    /// Cancels the timer and every request in flight; nothing is sent after this.
+    public func stop() {
+        stopped = true
+        refreshTimer?.cancel()
+        refreshTimer = nil
+        for task in inFlight.values { task.cancel() }
+        inFlight.removeAll()
+    }
+
+    /// Waits until no request is in flight (for tests and orderly shutdown).
+    public func idle() async {
+        while let task = inFlight.values.first {
+            await task.value
+        }
+    }
+
+    private func spawn(_ work: @escaping @Sendable () async -> Action) {
+        let id = nextTaskId
+        nextTaskId += 1
+        let send = self.send
+        inFlight[id] = Task {
+            let action = await work()
+            if !Task.isCancelled { send(action) }
+            self.finished(id)
+        }
+    }
+
+    private func finished(_ id: Int) {
+        inFlight[id] = nil
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import WhyLabsAPI
+
+/// Every input the front end can produce and every result that comes back.
+public enum Action: Sendable {
+    // Navigation
+    case moveSelection(Int)
+    case pageDown
+    case pageUp
+    case home
+    case end
+    case clickRow(Int)  // visible row index (0 = first row on screen)
+    case scrollBy(Int)  // mouse wheel
+
+    // Panes
+    case openDetail
+    case back  // Esc: close a pane, clear a filter
+    case showHelp
+    case toggleActivity
+
+    // Filter and sort
+    case beginFilter
+    case beginUserFilter
+    case promptInput(TextEdit)
+    case promptCommit
+    case promptCancel
+    case setHygieneFilter(KeyHygiene?)
+    case cycleSortColumn
+    case toggleSortDirection
+    case toggleShowRevoked
+
+    // Monitor
+    case refreshNow
+    case togglePause
+    case refreshDue
+    case tick(Date)
+    case resize(rows: Int, columns: Int)
+    case cycleTheme(count: Int)
+
+    // Revoke
+    case requestRevoke
+    case toggleMark
+    case confirmationInput(TextEdit)
+    case confirm
+
+    // Create
+    case openCreate
+    case form(FormEdit)
+    case submitCreate
+
+    // Clipboard
+    case copyKeyId
+    case copySecret
+
+    case quit
+
+    // Results
+    case listLoaded(Result<[UserApiKey], APIError>, at: Date)
+    case detailLoaded(keyId: String, Result<UserApiKey, APIError>, at: Date)
+    case revokeFinished(KeyRef, Result<KeyChange, APIError>, at: Date)
+    case createFinished(Result<KeyChange, APIError>, at: Date)
+    case auditFailed(String)
+}
+
+/// Editing a one-line text field.
+public enum TextEdit: Sendable, Hashable {
+    case insert(String)
+    case backspace
+    case clear  // Ctrl-U
+}
+
+/// Editing the create form.
+public enum FormEdit: Sendable, Hashable {
+    case nextField
+    case previousField
+    case text(TextEdit)
+    case toggle  // space: tick the scope under the cursor
+    case left
+    case right
+}
+
+/// What `reduce` asks the outside world to do.
+public enum Effect: Sendable, Hashable {
+    /// The org-wide list; with `perUser`, also these users' lists (which include revoked keys).
+    case fetchList(perUser: [String])
+    case fetchDetail(keyId: String)
+    case revoke(KeyRef)
+    case create(CreateKeyRequest)
+    /// Wake with `.refreshDue` after this many seconds (replacing any earlier schedule).
+    case scheduleRefresh(after: TimeInterval)
+    case cancelRefresh
+    case copyToClipboard(String)
+    case audit(AuditEntry)
+    case quit
+}
+
+/// One line of the audit log: never a secret.
+public struct AuditEntry: Sendable, Hashable, Codable {
+    public var time: String
+    public var org: String
+    public var endpointHost: String
+    public var action: String
+    public var keyId: String?
+    public var user: String
+    public var alias: String?
+    public var result: String
+    public var requestId: String?
+
+    public init(time: Date, org: String, endpointHost: String, action: String, keyId: String?, user: String,
+                alias: String?, result: String, requestId: String?) {
+        self.time = APITime.format(time) + "Z"
+        self.org = org
+        self.endpointHost = endpointHost
+        self.action = action
+        self.keyId = keyId
+        self.user = user
+        self.alias = alias
+        self.result = result
+        self.requestId = requestId
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import WhyLabsAPI
+
+public enum RowMark: Sendable, Hashable {
+    case new, revoking, revoked
+}
+
+public enum Severity: Sendable, Hashable {
+    case info, success, warning, error
+}
+
+public struct StatusMessage: Sendable, Hashable {
+    public var text: String
+    public var severity: Severity
+    public var at: Date
+    public init(text: String, severity: Severity, at: Date) {
+        self.text = text
+        self.severity = severity
+        self.at = at
+    }
+}
+
+/// What happened to a key between two refreshes, or through this session.
+public struct ActivityEntry: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case appeared, changed, used, vanished, created, revoked, revokeFailed = "revoke failed"
+    }
+    public var at: Date
+    public var kind: Kind
+    public var keyId: String
+    public var alias: String?
+    public var userId: String
+    public var detail: String?
+    public init(at: Date, kind: Kind, keyId: String, alias: String?, userId: String, detail: String? = nil) {
+        self.at = at
+        self.kind = kind
+        self.keyId = keyId
+        self.alias = alias
+        self.userId = userId
+        self.detail = detail
+    }
+}
+
+/// Where background refresh stands.
+public struct RefreshStatus: Sendable, Hashable {
+    public var inFlight = false
+    /// A refresh was asked for while one was in flight: run once more after it.
+    public var pending = false
+    public var lastSuccess: Date?
+    public var failingSince: Date?
+    public var consecutiveFailures = 0
+    public var nextRefresh: Date?
+    public var lastError: String?
+    public var paused = false
+    public init() {}
+
+    public var isStale: Bool { failingSince != nil }
+}
+
+public struct DetailEntry: Sendable, Hashable {
+    public var key: UserApiKey
+    public var fetchedAt: Date
+}
+
+/// Everything the dashboard knows. Changed only by `reduce`; the front end is
+/// a pure function of it.
+public struct DashboardState: Sendable {
+    // Session
+    public var orgId: String
+    public var endpointHost: String
+    public var readOnly: Bool
+    /// Seconds between automatic refreshes; 0 = manual only.
+    public var refreshPeriod: TimeInterval
+    /// The key id of the key this session authenticates with, when known.
+    public var ownKeyId: String?
+    public var now: Date
+
+    // Data
+    public internal(set) var keys: [String: UserApiKey] = [:]
+    public internal(set) var listFetchedAt: Date?
+    public internal(set) var hasLoaded = false
+    public internal(set) var details: [String: DetailEntry] = [:]
+    /// Users ever seen, so per-user lists (which include revoked keys) can be fetched.
+    public internal(set) var knownUsers: Set<String> = []
+
+    // Derived (recomputed only when keys, filter or sort change)
+    public internal(set) var visible: [String] = []
+    public internal(set) var counts = KeyCounts()
+
+    // View
+    public internal(set) var filter = KeyFilter()
+    public internal(set) var sort = SortOrder()
+    public internal(set) var selectedIndex = 0
+    public internal(set) var scroll = 0
+    public internal(set) var viewportRows = 20
+    public internal(set) var pane: Pane = .list
+    public internal(set) var prompt: Prompt?
+    public internal(set) var themeIndex = 0
+
+    // Monitor
+    public internal(set) var refresh = RefreshStatus()
+    public internal(set) var marks: [String: RowMark] = [:]
+    public internal(set) var activity: [ActivityEntry] = []
+    public internal(set) var message: StatusMessage?
+    public internal(set) var bulkSelection: Set<String> = []
+    public internal(set) var bulkProgress: BulkProgress?
+    public internal(set) var quitting = false
+
+    /// Deterministic jitter for backoff, so `reduce` stays pure.
+    var random: JitterSource
+
+    public static let activityLimit = 500
+
+    public init(orgId: String, endpointHost: String, readOnly: Bool = false, refreshPeriod: TimeInterval = 30,
+                userFilter: String? = nil, ownKeyId: String? = nil, now: Date, seed: UInt64 = 0x5EED) {
+        self.orgId = orgId
+        self.endpointHost = endpointHost
+        self.readOnly = readOnly
+        self.refreshPeriod = refreshPeriod
+        self.ownKeyId = ownKeyId
+        self.now = now
+        self.filter.user = userFilter
+        self.random = JitterSource(seed: seed)
+    }
+
+    public var selectedKeyId: String? {
+        visible.indices.contains(selectedIndex) ? visible[selectedIndex] : nil
+    }
+
+    public var selectedKey: UserApiKey? { selectedKeyId.flatMap { keys[$0] } }
+
+    /// The freshest copy of a key: the detail fetch when newer than the list.
+    public func key(_ id: String) -> UserApiKey? {
+        if let detail = details[id], let listed = listFetchedAt, detail.fetchedAt > listed { return detail.key }
+        return keys[id] ?? details[id]?.key
+    }
+}
+
+/// SplitMix64, kept in the state so backoff jitter is reproducible.
+struct JitterSource: Sendable, Hashable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    /// A value in 0..<1.
+    mutating func next() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) / Double(1 << 53)
+    }
+}

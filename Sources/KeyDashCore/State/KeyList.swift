@@ -1,0 +1,116 @@
+import Foundation
+import WhyLabsAPI
+
+/// The list columns, in the order the screen shows them.
+public enum KeyColumn: String, CaseIterable, Sendable, Hashable {
+    case alias, keyId, user, scopes, created, expires, lastUsed, status
+
+    public var title: String {
+        switch self {
+        case .alias: "ALIAS"
+        case .keyId: "KEY ID"
+        case .user: "USER"
+        case .scopes: "SCOPES"
+        case .created: "CREATED"
+        case .expires: "EXPIRES"
+        case .lastUsed: "LAST USED"
+        case .status: "STATUS"
+        }
+    }
+}
+
+public struct SortOrder: Sendable, Hashable {
+    public var column: KeyColumn
+    public var ascending: Bool
+    public init(column: KeyColumn = .created, ascending: Bool = false) {
+        self.column = column
+        self.ascending = ascending
+    }
+}
+
+/// What narrows the list: free text, one user, one hygiene condition, and
+/// whether revoked keys are shown.
+public struct KeyFilter: Sendable, Hashable {
+    public var text = ""
+    public var user: String?
+    public var hygiene: KeyHygiene?
+    public var showRevoked = false
+    public init() {}
+}
+
+/// Derives the visible rows from the keys, filter and sort. Pure; the
+/// reducer calls it only when one of those changed, never per frame.
+public enum KeyList {
+    public static func visible(_ keys: [String: UserApiKey], filter: KeyFilter, sort: SortOrder, now: Date) -> [String] {
+        let needle = filter.text.lowercased()
+        var rows: [UserApiKey] = []
+        rows.reserveCapacity(keys.count)
+        for key in keys.values {
+            if key.isRevoked && !filter.showRevoked { continue }
+            if let user = filter.user, key.userId != user { continue }
+            if let hygiene = filter.hygiene, KeyHygiene.of(key, now: now).isDisjoint(with: hygiene) { continue }
+            if !needle.isEmpty && !matches(key, needle) { continue }
+            rows.append(key)
+        }
+        rows.sort(by: comparator(sort, now: now))
+        return rows.map(\.keyId)
+    }
+
+    /// The filter matches alias, key id, user and scopes, case-insensitively.
+    public static func matches(_ key: UserApiKey, _ needle: String) -> Bool {
+        if key.keyId.lowercased().contains(needle) { return true }
+        if key.userId.lowercased().contains(needle) { return true }
+        if let alias = key.alias, alias.lowercased().contains(needle) { return true }
+        if let scopes = key.scopes, scopes.contains(where: { $0.lowercased().contains(needle) }) { return true }
+        return false
+    }
+
+    static func comparator(_ sort: SortOrder, now: Date) -> (UserApiKey, UserApiKey) -> Bool {
+        func ordered<T: Comparable>(_ a: T, _ b: T, _ l: UserApiKey, _ r: UserApiKey) -> Bool {
+            if a != b { return sort.ascending ? a < b : a > b }
+            return l.keyId < r.keyId  // stable, whatever the direction
+        }
+        switch sort.column {
+        case .alias: return { ordered(($0.alias ?? "").lowercased(), ($1.alias ?? "").lowercased(), $0, $1) }
+        case .keyId: return { ordered($0.keyId, $1.keyId, $0, $1) }
+        case .user: return { ordered($0.userId, $1.userId, $0, $1) }
+        case .scopes: return { ordered(($0.scopes ?? []).sorted().joined(separator: ","), ($1.scopes ?? []).sorted().joined(separator: ","), $0, $1) }
+        case .created: return { ordered($0.creationTime.date ?? .distantPast, $1.creationTime.date ?? .distantPast, $0, $1) }
+        case .expires: return { ordered($0.expirationTime?.date ?? .distantFuture, $1.expirationTime?.date ?? .distantFuture, $0, $1) }
+        case .lastUsed: return { ordered($0.lastUsedTime?.date ?? .distantPast, $1.lastUsedTime?.date ?? .distantPast, $0, $1) }
+        case .status:
+            return { ordered(statusRank(KeyStatus.of($0, now: now)), statusRank(KeyStatus.of($1, now: now)), $0, $1) }
+        }
+    }
+
+    static func statusRank(_ status: KeyStatus) -> Int {
+        switch status {
+        case .expired: 0
+        case .expiring: 1
+        case .active: 2
+        case .revoked: 3
+        }
+    }
+}
+
+/// Header counts.
+public struct KeyCounts: Sendable, Hashable {
+    public var active = 0
+    public var expiringSoon = 0
+    public var expired = 0
+    public var revoked = 0
+    public init() {}
+
+    public static func of(_ keys: [String: UserApiKey], now: Date) -> KeyCounts {
+        var counts = KeyCounts()
+        for key in keys.values {
+            switch KeyStatus.of(key, now: now) {
+            case .active: counts.active += 1
+            case .expiring: counts.active += 1; counts.expiringSoon += 1
+            case .expired: counts.expired += 1
+            case .revoked: counts.revoked += 1
+            }
+        }
+        return counts
+    }
+}
