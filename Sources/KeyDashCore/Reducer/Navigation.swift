@@ -44,7 +44,8 @@ extension DashboardState {
     mutating func recomputeVisible(keepingSelection: Bool) {
         let previousId = selectedKeyId
         let previousOffset = selectedIndex - scroll
-        visible = KeyList.visible(keys, filter: filter, sort: sort, now: now)
+        visible = KeyList.visible(keys, filter: filter, sort: sort, now: now,
+                                  pinned: Set(marks.lazy.filter { $0.value == .revoked }.map(\.key)))
         counts = KeyCounts.of(keys, now: now)
         guard keepingSelection, let previousId else { clampScroll(); return }
         if let index = visible.firstIndex(of: previousId) {

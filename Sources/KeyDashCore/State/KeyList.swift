@@ -41,12 +41,15 @@ public struct KeyFilter: Sendable, Hashable {
 /// Derives the visible rows from the keys, filter and sort. Pure; the
 /// reducer calls it only when one of those changed, never per frame.
 public enum KeyList {
-    public static func visible(_ keys: [String: UserApiKey], filter: KeyFilter, sort: SortOrder, now: Date) -> [String] {
+    /// `pinned` keys are shown even when revoked (a key just revoked here
+    /// stays on screen, marked, until the next refresh).
+    public static func visible(_ keys: [String: UserApiKey], filter: KeyFilter, sort: SortOrder, now: Date,
+                               pinned: Set<String> = []) -> [String] {
         let needle = filter.text.lowercased()
         var rows: [UserApiKey] = []
         rows.reserveCapacity(keys.count)
         for key in keys.values {
-            if key.isRevoked && !filter.showRevoked { continue }
+            if key.isRevoked && !filter.showRevoked && !pinned.contains(key.keyId) { continue }
             if let user = filter.user, key.userId != user { continue }
             if let hygiene = filter.hygiene, KeyHygiene.of(key, now: now).isDisjoint(with: hygiene) { continue }
             if !needle.isEmpty && !matches(key, needle) { continue }

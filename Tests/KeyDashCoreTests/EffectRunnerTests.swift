@@ -1,0 +1,170 @@
+import Foundation
+import KeyServer
+import Testing
+import WhyLabsAPI
+@testable import KeyDashCore
+
+/// A clock the test moves by hand.
+final class ManualClock: DashboardClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = t0
+    private var sleepers: [(deadline: Date, continuation: CheckedContinuation<Void, Error>)] = []
+
+    func now() -> Date { lock.withLock { current } }
+
+    var sleeperCount: Int { lock.withLock { sleepers.count } }
+
+    func sleep(for seconds: TimeInterval) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            lock.withLock { sleepers.append((current.addingTimeInterval(seconds), c)) }
+        }
+    }
+
+    func advance(by seconds: TimeInterval) {
+        let due: [CheckedContinuation<Void, Error>] = lock.withLock {
+            current = current.addingTimeInterval(seconds)
+            let ready = sleepers.filter { $0.deadline <= current }
+            sleepers.removeAll { $0.deadline <= current }
+            return ready.map(\.continuation)
+        }
+        for c in due { c.resume() }
+    }
+}
+
+/// Collects the actions a runner sends back.
+final class ActionInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var queue: [Action] = []
+
+    var send: @Sendable (Action) -> Void { { [self] action in lock.withLock { queue.append(action) } } }
+
+    /// The next action, or nil after `seconds` (bounded, so a test can't hang).
+    func next(within seconds: Double = 10) async -> Action? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let action = lock.withLock({ queue.isEmpty ? nil : queue.removeFirst() }) { return action }
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
+        return nil
+    }
+}
+
+func withDemoServer(seed: Int = 30, _ body: @Sendable (KeyServer, WhyLabsClient) async throws -> Void) async throws {
+    let server = try await KeyServer.prepare(KeyServerConfiguration(port: 0, orgId: "org-core", seedDemo: seed))
+    try await server.withRunning { port in
+        let client = WhyLabsClient(configuration: .init(endpoint: URL(string: "http://127.0.0.1:\(port)")!, orgId: "org-core",
+                                                        apiKey: server.adminKey, retry: .none))
+        do {
+            try await body(server, client)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+    }
+}
+
+@Suite struct EffectRunnerTests {
+    @Test func fetchesTheListFromARealServer() async throws {
+        try await withDemoServer { _, client in
+            let inbox = ActionInbox()
+            let runner = EffectRunner(service: client, clock: ManualClock(), auditLog: nil, send: inbox.send)
+            await runner.run(.fetchList(perUser: []))
+            guard case .listLoaded(.success(let keys), let at)? = await inbox.next() else { Issue.record("no list"); return }
+            #expect(keys.count > 20)
+            #expect(keys.allSatisfy { $0.key == nil && $0.revoked != true })
+            #expect(at == t0, "times come from the injected clock")
+            await runner.run(.fetchList(perUser: Array(Set(keys.map(\.userId)))))
+            guard case .listLoaded(.success(let all), _)? = await inbox.next() else { Issue.record("no list"); return }
+            #expect(all.contains { $0.isRevoked })
+            await runner.stop()
+        }
+    }
+
+    @Test func scheduledRefreshFiresWhenTheClockSaysSo() async throws {
+        let clock = ManualClock()
+        let inbox = ActionInbox()
+        // The timer needs no server; a client for a port nobody listens on will do.
+        let client = WhyLabsClient(configuration: .init(endpoint: URL(string: "http://127.0.0.1:9")!, orgId: "o", apiKey: "k"))
+        defer { Task { await client.shutdown() } }
+        let runner = EffectRunner(service: client, clock: clock, auditLog: nil, send: inbox.send)
+        await runner.run(.scheduleRefresh(after: 30))
+        await waitFor { clock.sleeperCount == 1 }
+        clock.advance(by: 29)
+        #expect(await inbox.next(within: 0.2) == nil)
+        clock.advance(by: 1)
+        guard case .refreshDue? = await inbox.next() else { Issue.record("no refreshDue"); return }
+        // A new schedule replaces the old one; stop cancels it.
+        await runner.run(.scheduleRefresh(after: 10))
+        await waitFor { clock.sleeperCount == 1 }
+        await runner.stop()
+        clock.advance(by: 60)
+        #expect(await inbox.next(within: 0.2) == nil)
+    }
+
+    @Test func aWholeSessionAgainstTheServer() async throws {
+        try await withDemoServer { server, client in
+            let dir = NSTemporaryDirectory() + "keydash-audit-\(UUID().uuidString)"
+            let audit = AuditLog(path: dir + "/audit.jsonl")
+            let inbox = ActionInbox()
+            let runner = EffectRunner(service: client, clock: ManualClock(), auditLog: audit, send: inbox.send)
+            var state = DashboardState(orgId: "org-core", endpointHost: "127.0.0.1", refreshPeriod: 30, now: t0)
+
+            func step(_ action: Action) async { await runner.run(reduce(&state, action)) }
+            func settle(_ matching: (Action) -> Bool) async {
+                for _ in 0..<20 {
+                    guard let action = await inbox.next() else { return }
+                    await runner.run(reduce(&state, action))
+                    if matching(action) { return }
+                }
+            }
+
+            await runner.run(state.start())
+            await settle { if case .listLoaded = $0 { return true } else { return false } }
+            #expect(state.visible.count > 20)
+
+            // Create a key through the form.
+            await step(.openCreate)
+            for c in "ops" { await step(.form(.text(.insert(String(c))))) }
+            await step(.submitCreate)
+            await settle { if case .createFinished = $0 { return true } else { return false } }
+            guard case .secret(let secret) = state.pane else { Issue.record("no secret pane: \(state.pane)"); return }
+            #expect(secret.secret.hasSuffix(":org-core"))
+            await step(.back)
+
+            // Revoke it with the typed confirmation.
+            await step(.requestRevoke)
+            state.type(secret.keyId)
+            await step(.confirm)
+            await step(.confirm)  // a repeated Enter sends nothing more
+            await settle { if case .revokeFinished = $0 { return true } else { return false } }
+            #expect(state.marks[secret.keyId] == .revoked)
+            #expect(await inbox.next(within: 0.3) == nil, "exactly one revoke answer")
+            let onServer = try await client.getKey(keyId: secret.keyId)
+            #expect(onServer.revoked == true)
+
+            let lines = try String(contentsOfFile: audit.path, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 2)
+            #expect(lines[0].contains("\"action\":\"create\"") && lines[1].contains("\"action\":\"revoke\""))
+            #expect(!lines.joined().contains(String(secret.secret.dropFirst(11).prefix(20))))
+            #expect(SecretModeCheck.mode(audit.path) == 0o600)
+            _ = server
+            await runner.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+}
+
+enum SecretModeCheck {
+    static func mode(_ path: String) -> UInt16 {
+        var info = stat()
+        stat(path, &info)
+        return UInt16(info.st_mode & 0o777)
+    }
+}
+
+func waitFor(_ condition: () -> Bool) async {
+    for _ in 0..<200 where !condition() {
+        try? await Task.sleep(nanoseconds: 10_000_000)
+    }
+}
