@@ -77,10 +77,24 @@ public struct KeyServer: Sendable {
 
     /// Marks a random active key as just used; the embedded demo calls this now
     /// and then so a monitor has something to show.
-    public func simulateUse() async throws {
-        let keys = try await store.list(orgId: configuration.orgId, userId: nil)
-        guard let key = keys.randomElement() else { return }
-        try await store.touch(keyId: key.keyId, atMs: Clock.nowMs())
+    /// One step of gentle demo activity: a key is used; now and then a key is
+    /// created, and less often one is revoked.
+    public func simulateActivity(step: Int) async throws {
+        let keys = try await store.list(orgId: configuration.orgId, userId: nil).filter { $0.userId != "admin" }
+        if let key = keys.randomElement() {
+            try await store.touch(keyId: key.keyId, atMs: Clock.nowMs())
+        }
+        if step % 5 == 0 {
+            let (keyId, secret) = KeyGenerator.newKey()
+            try await store.insert(StoredKey(
+                keyId: keyId, keyHash: KeyStore.hash(secret), orgId: configuration.orgId,
+                userId: DemoData.users.randomElement()!, creationMs: Clock.nowMs(),
+                expirationMs: Clock.nowMs() + 90 * 86_400_000, lastUsedMs: nil, scopes: [":write_data"],
+                resourceId: nil, alias: "rotated-\(step)", revoked: false))
+        }
+        if step % 11 == 0, let victim = keys.filter({ $0.isExpired(nowMs: Clock.nowMs()) }).randomElement() {
+            _ = try await store.revoke(orgId: victim.orgId, userId: victim.userId, keyId: victim.keyId)
+        }
     }
 }
 

@@ -16,6 +16,7 @@ struct Keydash: AsyncParsableCommand {
             \(ExitStatus.help)
             """,
         version: KeydashVersion.current,
-        subcommands: [ListCommand.self, GetCommand.self, CreateCommand.self, RevokeCommand.self, ServeCommand.self]
+        subcommands: [DashCommand.self, ListCommand.self, GetCommand.self, CreateCommand.self, RevokeCommand.self, ServeCommand.self],
+        defaultSubcommand: DashCommand.self
     )
 }

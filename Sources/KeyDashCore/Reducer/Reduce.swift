@@ -95,7 +95,7 @@ public func reduce(_ state: inout DashboardState, _ action: Action) -> [Effect] 
     case .detailLoaded(let keyId, let result, let at): state.detailLoaded(keyId, result, at: at); return []
     case .revokeFinished(let ref, let result, let at): return state.revokeFinished(ref, result, at: at)
     case .createFinished(let result, let at): return state.createFinished(result, at: at)
-    case .auditFailed(let reason): state.say(reason, .error); return []
+    case .showMessage(let text, let severity): state.say(text, severity); return []
     }
 }
 

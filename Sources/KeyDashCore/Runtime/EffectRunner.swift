@@ -90,7 +90,7 @@ public actor EffectRunner {
                 try auditLog?.append(entry)
             } catch {
                 // The action happened; the user must know it went unrecorded.
-                send(.auditFailed("\(error)"))
+                send(.showMessage("\(error)", .error))
             }
         case .copyToClipboard, .quit:
             present(effect)

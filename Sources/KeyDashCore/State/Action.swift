@@ -59,7 +59,8 @@ public enum Action: Sendable {
     case detailLoaded(keyId: String, Result<UserApiKey, APIError>, at: Date)
     case revokeFinished(KeyRef, Result<KeyChange, APIError>, at: Date)
     case createFinished(Result<KeyChange, APIError>, at: Date)
-    case auditFailed(String)
+    /// A message for the status line from outside the reducer (audit log, theme files).
+    case showMessage(String, Severity)
 }
 
 /// Editing a one-line text field.

@@ -95,7 +95,7 @@ public struct DashboardState: Sendable {
     public internal(set) var viewportRows = 20
     public internal(set) var pane: Pane = .list
     public internal(set) var prompt: Prompt?
-    public internal(set) var themeIndex = 0
+    public var themeIndex = 0
 
     // Monitor
     public internal(set) var refresh = RefreshStatus()

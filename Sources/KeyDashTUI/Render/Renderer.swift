@@ -1,0 +1,96 @@
+import Foundation
+import KeyDashCore
+import WhyLabsAPI
+
+/// Screen geometry shared by the renderer and the event loop.
+public enum Layout {
+    public static let minWidth = 60
+    public static let minHeight = 12
+    /// The first list row (after the header and the column titles).
+    public static let listTop = 2
+
+    /// Rows available to the key list at a terminal height.
+    public static func listRows(forHeight height: Int) -> Int { max(1, height - 4) }
+}
+
+/// What the renderer needs besides the state.
+public struct RenderOptions: Sendable {
+    public var ascii: Bool
+    public var themeName: String
+    public init(ascii: Bool = false, themeName: String = "default") {
+        self.ascii = ascii
+        self.themeName = themeName
+    }
+}
+
+/// State → Frame. Pure: the same state and size always give the same frame.
+public enum Renderer {
+    public static func render(_ state: DashboardState, width: Int, height: Int, options: RenderOptions = RenderOptions()) -> Frame {
+        var frame = Frame(width: width, height: height, ascii: options.ascii)
+        guard width >= Layout.minWidth, height >= Layout.minHeight else {
+            drawTooSmall(&frame)
+            return frame
+        }
+        let ctx = RenderContext(state: state, options: options)
+        HeaderView.draw(&frame, ctx, row: 0)
+        let body = Rect(x: 0, y: 1, width: width, height: height - 3)
+        KeyListView.draw(&frame, ctx, area: body)
+        StatusLineView.draw(&frame, ctx, row: height - 2)
+        HintsView.draw(&frame, ctx, row: height - 1)
+        switch state.pane {
+        case .list: break
+        case .detail(let id): DetailView.draw(&frame, ctx, keyId: id, area: body)
+        case .confirmRevoke(let c): ConfirmRevokeView.draw(&frame, ctx, confirmation: c, screen: frame.bounds)
+        case .bulkRevoke(let b): ConfirmRevokeView.drawBulk(&frame, ctx, confirmation: b, screen: frame.bounds)
+        case .create(let form): CreateFormView.draw(&frame, ctx, form: form, screen: frame.bounds)
+        case .secret(let secret): SecretView.draw(&frame, ctx, secret: secret, screen: frame.bounds)
+        case .help: HelpView.draw(&frame, ctx, area: body)
+        case .activity: ActivityView.draw(&frame, ctx, area: body)
+        }
+        return frame
+    }
+
+    static func drawTooSmall(_ frame: inout Frame) {
+        let lines = ["Terminal too small", "need \(Layout.minWidth)x\(Layout.minHeight), have \(frame.width)x\(frame.height)", "q quits"]
+        for (i, line) in lines.enumerated() {
+            let y = frame.height / 2 - 1 + i
+            let x = max(0, (frame.width - DisplayText.width(line)) / 2)
+            frame.put(line, x: x, y: y, role: i == 0 ? .status_warning : .hint)
+        }
+    }
+
+    /// Seconds until something on an idle screen would change (the
+    /// "updated … ago" label and relative times), so the event loop sleeps
+    /// until then and no longer.
+    public static func secondsUntilLabelsChange(_ state: DashboardState) -> TimeInterval {
+        guard let last = state.refresh.lastSuccess else { return 60 }
+        let elapsed = state.now.timeIntervalSince(last)
+        if elapsed < 60 { return 10 - elapsed.truncatingRemainder(dividingBy: 10) }
+        return 60 - elapsed.truncatingRemainder(dividingBy: 60)
+    }
+}
+
+/// The state plus helpers every view uses.
+struct RenderContext {
+    let state: DashboardState
+    let options: RenderOptions
+    var now: Date { state.now }
+    var ascii: Bool { options.ascii }
+
+    /// Every server-supplied string goes through here before it is drawn.
+    func clean(_ text: String) -> String { DisplayText.sanitize(text, ascii: ascii) }
+
+    func glyph(_ unicode: String, _ plain: String) -> String { ascii ? plain : unicode }
+
+    func relative(_ time: APITime?, missing: String) -> String {
+        guard let time else { return missing }
+        guard let date = time.date else { return clean(time.text) }
+        return RelativeTime.describe(date, now: now)
+    }
+
+    func absolute(_ time: APITime?, missing: String) -> String {
+        guard let time else { return missing }
+        guard let date = time.date else { return clean(time.text) + " (unparsed)" }
+        return "\(RelativeTime.absolute(date, seconds: true))  (\(RelativeTime.describe(date, now: now)))"
+    }
+}
