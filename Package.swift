@@ -69,6 +69,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "keydash-bench",
+            dependencies: ["WhyLabsAPI", "KeyDashCore", "KeyDashTUI"],
+            path: "Benchmarks/KeydashBench"
+        ),
         .testTarget(name: "WhyLabsAPITests", dependencies: ["WhyLabsAPI"]),
         .testTarget(
             name: "KeyServerTests",
@@ -81,6 +86,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KeyDashCoreTests", dependencies: ["KeyDashCore", "KeyServer", "WhyLabsAPI"]),
+        .testTarget(name: "KeyDashTUITests", dependencies: ["KeyDashTUI", "KeyDashCore", "WhyLabsAPI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KeyServer", "WhyLabsAPI"]),
     ],
     swiftLanguageModes: [.v6]

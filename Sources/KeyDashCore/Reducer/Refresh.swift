@@ -98,6 +98,7 @@ extension DashboardState {
             if fresh[id] == nil, let old = keys[id] { fresh[id] = old }
         }
         let compare = hasLoaded
+        var changes: [ActivityEntry] = []
         var newMarks: [String: RowMark] = marks.filter { $0.value == .revoking }
         if compare {
             for (id, key) in fresh {
@@ -105,24 +106,28 @@ extension DashboardState {
                     // A revoked key showing up because show-revoked widened the fetch is not news.
                     if key.isRevoked && filter.showRevoked { continue }
                     newMarks[id] = newMarks[id] ?? .new
-                    log(ActivityEntry(at: at, kind: .appeared, keyId: id, alias: key.alias, userId: key.userId))
+                    changes.append(ActivityEntry(at: at, kind: .appeared, keyId: id, alias: key.alias, userId: key.userId))
                     continue
                 }
                 if old == key { continue }
                 var withoutUse = old
                 withoutUse.lastUsedTime = key.lastUsedTime
                 if withoutUse == key {
-                    log(ActivityEntry(at: at, kind: .used, keyId: id, alias: key.alias, userId: key.userId))
+                    changes.append(ActivityEntry(at: at, kind: .used, keyId: id, alias: key.alias, userId: key.userId))
                 } else {
-                    log(ActivityEntry(at: at, kind: .changed, keyId: id, alias: key.alias, userId: key.userId,
+                    changes.append(ActivityEntry(at: at, kind: .changed, keyId: id, alias: key.alias, userId: key.userId,
                                       detail: Self.describeChange(from: old, to: key)))
                 }
             }
             for (id, old) in keys where fresh[id] == nil {
                 // Our own revokes and revoked keys dropping out of the org-wide list are expected.
                 if marks[id] == .revoked || old.isRevoked { continue }
-                log(ActivityEntry(at: at, kind: .vanished, keyId: id, alias: old.alias, userId: old.userId))
+                changes.append(ActivityEntry(at: at, kind: .vanished, keyId: id, alias: old.alias, userId: old.userId))
             }
+            // Dictionary order is arbitrary; the log reads the same every time.
+            let rank: [ActivityEntry.Kind: Int] = [.appeared: 0, .changed: 1, .used: 2, .vanished: 3]
+            changes.sort { (rank[$0.kind] ?? 9, $0.keyId) < (rank[$1.kind] ?? 9, $1.keyId) }
+            changes.forEach { log($0) }
         }
         // "revoked" stays on a row until the next refresh, or for good with show-revoked.
         if filter.showRevoked {

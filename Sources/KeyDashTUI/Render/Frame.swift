@@ -87,6 +87,32 @@ public struct Frame: Sendable, Hashable {
         return column - x
     }
 
+    /// Text wrapped at spaces into lines of at most `width` columns; returns
+    /// the number of lines used (at most `maxLines`, the last one cut with "…").
+    @discardableResult
+    public mutating func putWrapped(_ text: String, x: Int, y: Int, width w: Int, maxLines: Int, role: ThemeRole) -> Int {
+        guard w > 0, maxLines > 0 else { return 0 }
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if DisplayText.width(candidate) <= w || current.isEmpty {
+                current = candidate
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        if lines.count > maxLines {
+            lines = Array(lines.prefix(maxLines))
+            lines[maxLines - 1] = DisplayText.truncate(lines[maxLines - 1] + " " + String(repeating: "x", count: w), to: w, ascii: ascii)
+                .replacingOccurrences(of: "x", with: "")
+        }
+        for (i, line) in lines.enumerated() { put(line, x: x, y: y + i, role: role, maxWidth: w) }
+        return lines.count
+    }
+
     /// Text padded to exactly `width` columns.
     public mutating func putPadded(_ text: String, x: Int, y: Int, width w: Int, role: ThemeRole, alignRight: Bool = false) {
         guard w > 0 else { return }

@@ -7,13 +7,17 @@ enum HeaderView {
         let s = ctx.state
         frame.fill(Rect(x: 0, y: row, width: frame.width, height: 1), .header)
         let dot = ctx.glyph(" · ", " | ")
-        let left = " keydash  \(ctx.clean(s.orgId)) @ \(ctx.clean(s.endpointHost))"
+        var left = " keydash  \(ctx.clean(s.orgId)) @ \(ctx.clean(s.endpointHost))"
         var counts = "\(s.counts.active) active\(dot)\(s.counts.expiringSoon) expiring\(dot)\(s.counts.expired) expired"
         if s.filter.showRevoked || s.counts.revoked > 0 { counts += "\(dot)\(s.counts.revoked) revoked" }
         if s.readOnly { counts += "\(dot)read-only" }
         let label = refreshLabel(s, ascii: ctx.ascii)
         let labelRole: ThemeRole = s.refresh.isStale ? .stale : .header
         let labelWidth = DisplayText.width(label) + 2
+        // On a narrow terminal the counts matter more than the endpoint.
+        if DisplayText.width(left) + DisplayText.width(counts) + labelWidth + 4 > frame.width {
+            left = " keydash  \(ctx.clean(s.orgId))"
+        }
         let used = frame.put(left, x: 0, y: row, role: .header, maxWidth: frame.width - labelWidth - 1)
         let room = frame.width - labelWidth - used - 4
         if room >= 12 {

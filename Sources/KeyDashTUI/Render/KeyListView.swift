@@ -36,13 +36,13 @@ enum KeyListView {
         }
         var widths = Dictionary(uniqueKeysWithValues: chosen.map { ($0.column, $0.min) })
         var spare = available - used
-        for column in [KeyColumn.alias, .user, .scopes] {
-            guard let spec = chosen.first(where: { $0.column == column }), spare > 0 else { continue }
-            let grow = min(spare, spec.max - spec.min)
-            widths[column]! += grow
+        // Grow alias and user to a comfortable width first, then scopes, then the rest.
+        for (column, target) in [(KeyColumn.alias, 14), (.user, 12), (.scopes, 48), (.alias, 28), (.user, 18)] {
+            guard let current = widths[column], spare > 0, current < target else { continue }
+            let grow = min(spare, target - current)
+            widths[column] = current + grow
             spare -= grow
         }
-        if spare > 0, widths[.scopes] == nil, widths[.alias] != nil { widths[.alias]! += min(spare, 12) }
         return KeyColumn.allCases.compactMap { c in widths[c].map { (c, $0) } }
     }
 

@@ -97,8 +97,8 @@ enum ConfirmRevokeView {
         } else {
             impact = "Anything holding this key stops working at once. This cannot be undone."
         }
-        frame.put(impact, x: inner.x, y: y, role: .status_warning, maxWidth: inner.width)
-        y += 2
+        y += frame.putWrapped(impact, x: inner.x, y: y, width: inner.width, maxLines: 2, role: .status_warning)
+        y += 1
         let prompt = "Type the key id to confirm: "
         frame.put(prompt, x: inner.x, y: y, role: .dialog)
         let fieldX = inner.x + DisplayText.width(prompt)
@@ -212,7 +212,8 @@ enum HelpView {
         frame.box(area, border: .border, fill: .dialog, title: "Keys", titleRole: .dialog_title)
         let inner = Rect(x: area.x + 2, y: area.y + 1, width: area.width - 4, height: area.height - 2)
         let bindings = KeyTable.bindings
-        let columns = inner.width >= 100 ? 2 : 1
+        let rowsAvailable = inner.height - 2
+        let columns = bindings.count > rowsAvailable ? 2 : 1
         let perColumn = (bindings.count + columns - 1) / columns
         let columnWidth = inner.width / columns
         for (i, binding) in bindings.enumerated() {
@@ -221,8 +222,8 @@ enum HelpView {
             guard y < inner.maxY - 1 else { continue }
             let x = inner.x + col * columnWidth
             let label = ctx.ascii ? binding.label.replacingOccurrences(of: "↓", with: "Down").replacingOccurrences(of: "↑", with: "Up") : binding.label
-            frame.put(label, x: x, y: y, role: .dialog_title, maxWidth: 10)
-            frame.put(binding.help, x: x + 11, y: y, role: .dialog, maxWidth: columnWidth - 12)
+            frame.put(label, x: x, y: y, role: .dialog_title, maxWidth: 8)
+            frame.put(binding.help, x: x + 9, y: y, role: .dialog, maxWidth: columnWidth - 10)
         }
         frame.put("Mouse: wheel scrolls, click selects. Esc closes this help.", x: inner.x, y: inner.maxY - 1, role: .hint)
     }
@@ -247,9 +248,16 @@ enum ActivityView {
             case .changed: .expiring
             case .used: .dialog
             }
-            var text = "\(RelativeTime.absolute(entry.at, seconds: true).dropLast(4))  \(entry.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(ctx.clean(entry.keyId))  \(ctx.clean(entry.alias ?? "-"))  \(ctx.clean(entry.userId))"
-            if let detail = entry.detail { text += "  (\(ctx.clean(detail)))" }
-            frame.put(text, x: inner.x, y: y, role: role, maxWidth: inner.width)
+            let time = String(RelativeTime.absolute(entry.at, seconds: true).dropLast(4))
+            var x = inner.x
+            for (text, width) in [(time, 19), (entry.kind.rawValue, 13), (ctx.clean(entry.keyId), 10), (ctx.clean(entry.alias ?? "-"), 16), (ctx.clean(entry.userId), 14)] {
+                guard x < inner.maxX else { break }
+                frame.put(text, x: x, y: y, role: role, maxWidth: min(width, inner.maxX - x))
+                x += width + 1
+            }
+            if let detail = entry.detail, x < inner.maxX {
+                frame.put(ctx.clean(detail), x: x, y: y, role: role, maxWidth: inner.maxX - x)
+            }
         }
     }
 }

@@ -1,0 +1,405 @@
+import Foundation
+import Testing
+import WhyLabsAPI
+@testable import KeyDashCore
+@testable import KeyDashTUI
+
+/// Whole screens as text, in the manner of ratatui's TestBackend: a change to
+/// layout, wording or truncation shows up here as a readable diff.
+@Suite struct RendererScreenTests {
+    func expectScreen(_ actual: String, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(a.count == e.count, "line count", sourceLocation: sourceLocation)
+        for (i, (x, y)) in zip(a, e).enumerated() where x != y {
+            Issue.record("line \(i + 1):\n  got      |\(x)|\n  expected |\(y)|", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func listAt80x24() {
+        expectScreen(screen(sampleState()), LIST80)
+    }
+
+    @Test func listAt160x50() {
+        expectScreen(screen(sampleState(height: 50), 160, 50), LIST160)
+    }
+
+    @Test func detailAt80x24() {
+        var s = sampleState()
+        _ = reduce(&s, .moveSelection(3))
+        _ = reduce(&s, .openDetail)
+        expectScreen(screen(s), DETAIL80)
+    }
+
+    @Test func confirmRevokeAt80x24() {
+        var s = sampleState()
+        _ = reduce(&s, .moveSelection(3))
+        _ = reduce(&s, .requestRevoke)
+        s.type("fh4d")
+        expectScreen(screen(s), CONFIRM80)
+    }
+
+    @Test func createFormAt160x50() {
+        var c = sampleState(height: 50)
+        _ = reduce(&c, .moveSelection(1))
+        _ = reduce(&c, .openCreate)
+        _ = reduce(&c, .form(.nextField))
+        for ch in "ci-bot" { _ = reduce(&c, .form(.text(.insert(String(ch))))) }
+        expectScreen(screen(c, 160, 50), CREATE160)
+    }
+
+    @Test func secretAt80x24() {
+        var s = sampleState()
+        _ = reduce(&s, .openCreate)
+        _ = reduce(&s, .submitCreate)
+        var created = key("NEWKEY0001", user: "admin", alias: nil, scopes: [":user"], createdDays: 0, expiresDays: 90, usedDays: nil)
+        created.key = "NEWKEY0001.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0:org-acme"
+        _ = reduce(&s, .createFinished(.success(KeyChange(key: created, requestId: nil)), at: now))
+        expectScreen(screen(s), SECRET80)
+        _ = reduce(&s, .back)
+        #expect(!screen(s).contains("abcdefghij"), "the secret is gone once its pane closes")
+    }
+
+    @Test func helpAt80x24ListsEveryBinding() {
+        var s = sampleState()
+        _ = reduce(&s, .showHelp)
+        let text = screen(s)
+        expectScreen(text, HELP80)
+        for binding in KeyTable.bindings { #expect(text.contains(binding.help), "\(binding.label)") }
+    }
+
+    func refreshed() -> DashboardState {
+        var a = sampleState()
+        _ = reduce(&a, .refreshDue)
+        var changed = sampleKeys
+        changed[0].alias = "prod-ingest-v2"
+        changed.remove(at: 5)
+        changed.append(key("NeWk3y0000", user: "user-alice", alias: "fresh", scopes: [":user"], createdDays: 0, expiresDays: 30, usedDays: nil))
+        _ = reduce(&a, .listLoaded(.success(changed), at: now))
+        return a
+    }
+
+    @Test func newKeysAreMarkedAfterARefresh() {
+        let a = refreshed()
+        expectScreen(screen(a), AFTER80)
+        #expect(Renderer.render(a, width: 80, height: 24).role(of: "NeWk3y0000") == .row_new)
+    }
+
+    @Test func activityAt80x24() {
+        var a = refreshed()
+        _ = reduce(&a, .toggleActivity)
+        expectScreen(screen(a), ACTIVITY80)
+    }
+
+    @Test func tooSmallTerminalGetsAMessage() {
+        expectScreen(screen(sampleState(), 50, 10), SMALL)
+    }
+}
+
+let LIST80 = """
+             keydash  org-acme   5 active · 1 expiring · 1 expired          updated 20s ago
+              ALIAS          KEY ID     USER        CREATED↓  EXPIRES   LAST USED STATUS
+              keydash-admin  Adm1nKey00 admin       5d ago    never     just now  active
+              k8s-sidecar    K9s7sidecr user-carol  30d ago   never     never     active
+              airflow-night… HMiFAgQeNb user-bob    120d ago  in 3d     1d ago    expiring
+              prod-ingest    fh4dUNV3WQ user-alice  200d ago  in 165d   14m ago   active
+              -              Zq81LmPQ0a svc-databr… 1.1y ago  2d ago    30d ago   expired
+              legacy-export… Old0ld0ld0 user-dmitri 1.6y ago  in 30d    150d ago  active
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+             6 keys · by created ↓
+             j/k move  Enter detail  / filter  s sort  r refresh  d revoke  n new
+            """
+
+let LIST160 = """
+             keydash  org-acme @ api.whylabsapp.com   5 active · 1 expiring · 1 expired                                                                     updated 20s ago
+              ALIAS                        KEY ID     USER               SCOPES                                           CREATED↓  EXPIRES   LAST USED STATUS
+              keydash-admin                Adm1nKey00 admin              :administrator                                   5d ago    never     just now  active
+              k8s-sidecar                  K9s7sidecr user-carol         -                                                30d ago   never     never     active
+              airflow-nightly              HMiFAgQeNb user-bob           :user,:write_data                                120d ago  in 3d     1d ago    expiring
+              prod-ingest                  fh4dUNV3WQ user-alice         :write_data                                      200d ago  in 165d   14m ago   active
+              -                            Zq81LmPQ0a svc-databricks     :read_resource,:write_resource                   1.1y ago  2d ago    30d ago   expired
+              legacy-exporter              Old0ld0ld0 user-dmitri        :user                                            1.6y ago  in 30d    150d ago  active
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+             6 keys · by created ↓
+             j/k move  Enter detail  / filter  s sort  r refresh  d revoke  n new  a activity  ? help  q quit
+            """
+
+let DETAIL80 = """
+             keydash  org-acme   5 active · 1 expiring · 1 expired          updated 20s ago
+            ┌─ Key fh4dUNV3WQ ─────────────────────────────────────────────────────────────┐
+            │                                                                              │
+            │ Alias        prod-ingest                                                     │
+            │ Key ID       fh4dUNV3WQ                                                      │
+            │ User         user-alice                                                      │
+            │ Org          org-acme                                                        │
+            │ Scopes       :write_data                                                     │
+            │ Created      2026-06-29 08:00:00 UTC  (200d ago)                             │
+            │ Expires      2027-06-29 08:00:00 UTC  (in 165d)                              │
+            │ Last used    2027-01-15 07:45:36 UTC  (14m ago)                              │
+            │ Status       active                                                          │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             6 keys · by created ↓
+             j/k next/previous  d revoke  y copy id  Esc back
+            """
+
+let CONFIRM80 = """
+             keydash  org-acme   5 active · 1 expiring · 1 expired          updated 20s ago
+              ALIAS          KEY ID     USER        CREATED↓  EXPIRES   LAST USED STATUS
+              keydash-admin  Adm1nKey00 admin       5d ago    never     just now  active
+              k8┌─ REVOKE KEY fh4dUNV3WQ ──────────────────────────────────────────────┐
+              ai│                                                                      │ng
+              pr│ Alias        prod-ingest                                             │
+              - │ Key ID       fh4dUNV3WQ                                              │d
+              le│ User         user-alice                                              │
+                │ Scopes       :write_data                                             │
+                │ Created      200d ago                                                │
+                │ Last used    14m ago                                                 │
+                │                                                                      │
+                │ Everything using this key (last used 14m ago) stops working at once. │
+                │                                                                      │
+                │ Type the key id to confirm: fh4d                                     │
+                │                                                                      │
+                │                                                                      │
+                │                                                                      │
+                │ Enter revokes · Esc cancels                                          │
+                └──────────────────────────────────────────────────────────────────────┘
+
+
+             6 keys · by created ↓
+             type the key id  Enter revoke  Esc cancel
+            """
+
+let CREATE160 = """
+             keydash  org-acme @ api.whylabsapp.com   5 active · 1 expiring · 1 expired                                                                     updated 20s ago
+              ALIAS                        KEY ID     USER               SCOPES                                           CREATED↓  EXPIRES   LAST USED STATUS
+              keydash-admin                Adm1nKey00 admin              :administrator                                   5d ago    never     just now  active
+              k8s-sidecar                  K9s7sidecr user-carol         -                                                30d ago   never     never     active
+              airflow-nightly              HMiFAgQeNb user-bob           :user,:write_data                                120d ago  in 3d     1d ago    expiring
+              prod-ingest                  fh4dUNV3WQ user-alice         :write_data                                      200d ago  in 165d   14m ago   active
+              -                            Zq81LmPQ0a svc-databricks     :read_resource,:write_resource                   1.1y ago  2d ago    30d ago   expired
+              legacy-exporter              Old0ld0ld0 user-dmitri        :user                                            1.6y ago  in 30d    150d ago  active
+
+
+
+
+
+
+
+                                                       ┌─ New API key ──────────────────────────────────────────────────────────┐
+                                                       │                                                                        │
+                                                       │   User       user-carol                                                │
+                                                       │                                                                        │
+                                                       │ ▸ Alias      ci-bot                                                    │
+                                                       │                                                                        │
+                                                       │   Scopes     [ ] :administrator  [ ] :account_administrator            │
+                                                       │              [x] :user  [ ] :authenticated  [ ] :secure_container      │
+                                                       │              [ ] :write_data  [ ] :write_notification                  │
+                                                       │              [ ] :read_notification  [ ] :write_resource               │
+                                                       │              [ ] :read_resource                                        │
+                                                       │                                                                        │
+                                                       │   Expires    ( ) 30d  (•) 90d  ( ) 1y  ( ) never  ( ) date             │
+                                                       │                                                                        │
+                                                       │              [ Create key ]                                            │
+                                                       │                                                                        │
+                                                       │                                                                        │
+                                                       │                                                                        │
+                                                       └────────────────────────────────────────────────────────────────────────┘
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+             6 keys · by created ↓
+             Tab next field  Space tick scope  Left/Right choose  Enter create  Esc cancel
+            """
+
+let SECRET80 = """
+             keydash  org-acme   6 active · 1 expiring · 1 expired          updated 20s ago
+              ALIAS          KEY ID     USER        CREATED↓  EXPIRES   LAST USED STATUS
+             +-              NEWKEY0001 admin       just now  in 90d    never     active
+              keydash-admin  Adm1nKey00 admin       5d ago    never     just now  active
+              k8s-sidecar    K9s7sidecr user-carol  30d ago   never     never     active
+              airflow-night… HMiFAgQeNb user-bob    120d ago  in 3d     1d ago    expiring
+             ┌─ Key NEWKEY0001 created ───────────────────────────────────────────────────┐
+             │                                                                            │
+             │ This is the only time the key is shown. Store it now.                      │
+             │                                                                            │
+             │ NEWKEY0001.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0:org-acme  │
+             │                                                                            │
+             │ c copies it to the clipboard (OSC 52).                                     │
+             │                                                                            │
+             │                                                                            │
+             │ Enter or Esc closes; the secret is then gone.                              │
+             └────────────────────────────────────────────────────────────────────────────┘
+
+
+
+
+
+             7 keys · by created ↓
+             c copy (OSC 52)  Enter/Esc close: the secret is then gone
+            """
+
+let HELP80 = """
+             keydash  org-acme   5 active · 1 expiring · 1 expired          updated 20s ago
+            ┌─ Keys ───────────────────────────────────────────────────────────────────────┐
+            │                                                                              │
+            │ j ↓      next key                     S        reverse the sort              │
+            │ k ↑      previous key                 r        refresh now / retry now       │
+            │ PgDn ^F  page down                    p        pause/resume auto-refresh     │
+            │ PgUp ^B  page up                      d Del    revoke (selected or marked)   │
+            │ g Home   first key                    Space    mark for bulk revoke          │
+            │ G End    last key                     n        new key…                      │
+            │ Enter    details of the selected key  y        copy the key id (OSC 52)      │
+            │ Esc      back, clear filter/marks     t        next theme                    │
+            │ /        filter alias/id/user/scope   R        show or hide revoked keys     │
+            │ u        show one user's keys         a        activity (what changed)       │
+            │ f        cycle hygiene filters        ?        this help                     │
+            │ s        sort by the next column      q        quit                          │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │ Mouse: wheel scrolls, click selects. Esc closes this help.                   │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             6 keys · by created ↓
+             Esc back
+            """
+
+let AFTER80 = """
+             keydash  org-acme   5 active · 1 expiring · 1 expired         updated just now
+              ALIAS          KEY ID     USER        CREATED↓  EXPIRES   LAST USED STATUS
+             +fresh          NeWk3y0000 user-alice  just now  in 30d    never     active
+              keydash-admin  Adm1nKey00 admin       5d ago    never     just now  active
+              k8s-sidecar    K9s7sidecr user-carol  30d ago   never     never     active
+              airflow-night… HMiFAgQeNb user-bob    120d ago  in 3d     1d ago    expiring
+              prod-ingest-v2 fh4dUNV3WQ user-alice  200d ago  in 165d   14m ago   active
+              -              Zq81LmPQ0a svc-databr… 1.1y ago  2d ago    30d ago   expired
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+             6 keys · by created ↓
+             j/k move  Enter detail  / filter  s sort  r refresh  d revoke  n new
+            """
+
+let ACTIVITY80 = """
+             keydash  org-acme   5 active · 1 expiring · 1 expired         updated just now
+            ┌─ Activity (3) ───────────────────────────────────────────────────────────────┐
+            │                                                                              │
+            │ 2027-01-15 08:00:00 vanished      Old0ld0ld0 legacy-exporter  user-dmitri    │
+            │ 2027-01-15 08:00:00 changed       fh4dUNV3WQ prod-ingest-v2   user-alice     │
+            │ 2027-01-15 08:00:00 appeared      NeWk3y0000 fresh            user-alice     │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             6 keys · by created ↓
+             Esc back
+            """
+
+let SMALL = """
+
+
+
+
+                            Terminal too small
+                          need 60x12, have 50x10
+                                 q quits
+
+
+
+            """
