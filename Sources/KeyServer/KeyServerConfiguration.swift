@@ -17,6 +17,8 @@ public struct KeyServerConfiguration: Sendable {
     public var rateLimitPerMinute: Int?
     /// Active keys per organization before "Key limit reached"; nil = unlimited.
     public var keyLimit: Int?
+    /// Print one line per request (method, path, status; never a header).
+    public var logRequests = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databasePath: String = ":memory:",

@@ -30,6 +30,9 @@ struct ServiceMiddleware: RouterMiddleware {
             response = APIFailure.internalError.response(requestId: context.requestId)
         }
         response.headers[.init("X-Request-Id")!] = context.requestId
+        if server.configuration.logRequests {
+            RequestLog.write("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(context.requestId)")
+        }
         return response
     }
 
@@ -53,6 +56,13 @@ struct ServiceMiddleware: RouterMiddleware {
             throw APIFailure.internalError
         }
         return nil
+    }
+}
+
+/// `--log-requests`: one line per request on stdout, never a header or key.
+enum RequestLog {
+    static func write(_ line: String) {
+        FileHandle.standardOutput.write(Data((Excerpt.of(line, limit: 300) + "\n").utf8))
     }
 }
 

@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Refuse to create keys beyond this many active keys (\"Key limit reached\").")
     var keyLimit: Int?
 
+    @Flag(help: "Print one line per request: method, path, status, request id.")
+    var logRequests = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1") }
@@ -56,10 +59,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let keyFile = try adminKeyFile ?? StatePaths.defaultAdminKeyFile(org: org)
-            let config = KeyServerConfiguration(
+            var config = KeyServerConfiguration(
                 host: host, port: port, databasePath: db, orgId: org, adminKeyFile: keyFile,
                 seedDemo: seedDemo, latencyMs: latency, failRate: failRate,
                 rateLimitPerMinute: rateLimit, keyLimit: keyLimit)
+            config.logRequests = logRequests
             let server: KeyServer
             do {
                 server = try await KeyServer.prepare(config)

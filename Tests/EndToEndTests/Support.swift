@@ -135,6 +135,9 @@ final class ServeProcess: @unchecked Sendable {
 
     var connection: [String] { ["--endpoint", endpoint, "--api-key-file", keyFile] }
 
+    /// What the server printed (with --log-requests, one line per request).
+    var log: String { (try? String(contentsOfFile: outLog, encoding: .utf8)) ?? "" }
+
     func stop() {
         if process.isRunning { process.terminate(); process.waitUntilExit() }
     }

@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+
+/// The built binary in a real terminal (tmux) against `keydash serve` on loopback.
+@Suite(.serialized) struct DashboardTests {
+    func startServer(_ extra: [String] = []) throws -> ServeProcess {
+        try ServeProcess(extra: ["--seed-demo", "40", "--log-requests"] + extra)
+    }
+
+    func requests(_ server: ServeProcess, _ method: String) -> [String] {
+        server.log.split(separator: "\n").map(String.init).filter { $0.hasPrefix(method + " ") }
+    }
+
+    @Test func browseFilterAndInspect() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
+        defer { tmux.kill() }
+        let list = try #require(tmux.waitFor("updated"), "the list was painted")
+        #expect(list.contains("org-e2e @ 127.0.0.1"))
+        #expect(list.contains("ALIAS") && list.contains("KEY ID") && list.contains("SCOPES"))
+        #expect(list.contains("keydash-admin"))
+
+        // Filter: live as typed, Enter keeps it and selects the first match.
+        tmux.send("/")
+        tmux.type("keydash-adm")
+        tmux.send("Enter")
+        let filtered = try #require(tmux.waitFor("1 of "))
+        #expect(filtered.contains("filter \"keydash-adm\""))
+        tmux.send("Enter")
+        let detail = try #require(tmux.waitFor("Key ID"))
+        #expect(detail.contains("this is the key keydash is using"))
+        #expect(detail.contains("never expires"))
+        tmux.send("Escape")
+        #expect(tmux.waitFor { !$0.contains("Key ID ") && $0.contains("1 of ") } != nil)
+        tmux.send("Escape")  // clears the filter
+        #expect(tmux.waitFor { $0.contains(" keys · by created") && !$0.contains(" of ") } != nil)
+
+        // Help comes from the key table.
+        tmux.send("?")
+        let help = try #require(tmux.waitFor("cycle hygiene filters"))
+        #expect(help.contains("mark for bulk revoke"))
+        tmux.send("Escape")
+        tmux.send("q")
+        #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+        #expect(tmux.exitStatus == 0)
+    }
+
+    @Test func revokeNeedsTheTypedIdAndIsSentOnce() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let created = try keydash(["create", "--user", "user-e2e", "--alias", "doomed-key", "--format", "json"] + server.connection)
+        let keyId = try #require((try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["keyId"] as? String)
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("updated") != nil)
+        tmux.send("/")
+        tmux.type("doomed")
+        tmux.send("Enter")
+        #expect(tmux.waitFor("1 of ") != nil)
+
+        // d opens the modal; stray keys and Enter don't revoke.
+        tmux.send("d")
+        #expect(tmux.waitFor("REVOKE KEY \(keyId)") != nil)
+        tmux.send("Enter")
+        tmux.type("qqq")
+        tmux.send("Enter")
+        #expect(tmux.waitFor("does not match") != nil)
+        tmux.send("C-u")
+        tmux.type(keyId)
+        tmux.send("Enter", "Enter", "Enter")  // key repeat after the confirmation
+        #expect(tmux.waitFor("revoked \(keyId)") != nil)
+        tmux.send("Escape", "q")
+        #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+
+        let deletes = requests(server, "DELETE")
+        #expect(deletes.count == 1, "the server saw \(deletes)")
+        let onServer = try keydash(["get", keyId, "--format", "json"] + server.connection)
+        #expect(onServer.stdout.contains("\"revoked\" : true"))
+    }
+
+    @Test func cancelledRevokeSendsNothing() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("updated") != nil)
+        tmux.send("j", "d")
+        let modal = try #require(tmux.waitFor("REVOKE KEY"))
+        #expect(modal.contains("Type the key id to confirm"))
+        tmux.type("abc")
+        tmux.send("Escape")
+        #expect(tmux.waitFor("revoke cancelled") != nil)
+        tmux.send("q")
+        #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+        #expect(requests(server, "DELETE").isEmpty)
+    }
+
+    @Test func resizesAndSmallTerminals() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection, width: 160, height: 50)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("SCOPES") != nil)
+        tmux.resize(width: 80, height: 24)
+        let narrow = try #require(tmux.waitFor { !$0.contains("SCOPES") && $0.contains("STATUS") })
+        let lines = narrow.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count >= 24)
+        #expect(lines.allSatisfy { $0.count <= 80 })
+        tmux.resize(width: 50, height: 10)
+        #expect(tmux.waitFor("Terminal too small") != nil)
+        tmux.resize(width: 120, height: 40)
+        #expect(tmux.waitFor { $0.contains("SCOPES") && !$0.contains("too small") } != nil)
+        tmux.send("q")
+        #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+    }
+
+    @Test(arguments: ["TERM", "HUP", "INT"])
+    func signalsRestoreTheTerminal(signal: String) throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("updated") != nil)
+        let pid = try #require(tmux.programPid())
+        let sig: Int32 = switch signal { case "TERM": SIGTERM; case "HUP": SIGHUP; default: SIGINT }
+        kill(pid, sig)
+        let after = try #require(tmux.waitFor("KEYDASH-EXITED"))
+        // Back on the normal screen: the dashboard is gone.
+        #expect(!after.contains("KEY ID"))
+        #expect(tmux.exitStatus == 0)
+    }
+
+    @Test func plainTerminalsNoColourAndNonUTF8() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        for env in [["TERM": "xterm", "NO_COLOR": "1"], ["TERM": "vt100", "LANG": "C", "LC_ALL": "C"], ["TERM": "screen"]] {
+            let tmux = try TmuxSession(["--refresh", "0"] + server.connection, width: 100, height: 30, environment: env)
+            defer { tmux.kill() }
+            let screen = try #require(tmux.waitFor("updated"), "\(env)")
+            #expect(screen.contains("keydash-admin"))
+            if env["LANG"] == "C" {
+                // No UTF-8 from keydash: its own glyphs fall back to ASCII.
+                #expect(!screen.contains("·") && !screen.contains("↓") && !screen.contains("…"), "\(env)")
+            }
+            tmux.send("q")
+            #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+            #expect(tmux.exitStatus == 0)
+        }
+    }
+
+    @Test func unreachableServerIsShownAndRetried() throws {
+        let tmux = try TmuxSession(["--endpoint", "http://127.0.0.1:9", "--org", "org-x", "--api-key-file", try keyFile()])
+        defer { tmux.kill() }
+        let screen = try #require(tmux.waitFor("offline"))
+        #expect(screen.contains("connection refused"))
+        tmux.send("q")
+        #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+    }
+
+    @Test func demoModeNeedsNoAccount() throws {
+        let tmux = try TmuxSession(["--demo"])
+        defer { tmux.kill() }
+        let screen = try #require(tmux.waitFor("updated", timeout: 20))
+        #expect(screen.contains("org-demo"))
+        #expect(screen.contains("expiring"))
+        tmux.send("q")
+        #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+        #expect(tmux.exitStatus == 0)
+    }
+
+    func keyFile() throws -> String {
+        let path = TempDir.make() + "/k.key"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(("ABCDEFGHIJ." + String(repeating: "a", count: 53)).utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        return path
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A real terminal for end-to-end tests: a detached tmux session on its own
+/// socket, driven with send-keys and read with capture-pane.
+final class TmuxSession: @unchecked Sendable {
+    let socket: String
+    let name = "kd"
+    let exitFile: String
+
+    /// Runs `arguments` (keydash's) in a `width`×`height` terminal. When the
+    /// program ends, its exit status is written to `exitFile` and the pane
+    /// stays open so the restored screen can be read.
+    init(_ arguments: [String], width: Int = 120, height: Int = 40, environment: [String: String] = [:]) throws {
+        socket = "keydash-e2e-\(getpid())-\(UUID().uuidString.prefix(6))"
+        exitFile = TempDir.make() + "/exit"
+        var env = [
+            "TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "XDG_CONFIG_HOME": TempDir.shared.path + "/config", "XDG_STATE_HOME": TempDir.shared.path + "/state",
+        ]
+        for (k, v) in environment { env[k] = v }
+        let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
+        let command = "env -u NO_COLOR \(exports) \(Self.quote(try Binary.keydash)) \(arguments.map(Self.quote).joined(separator: " "));"
+            + " echo $? > \(Self.quote(exitFile)); echo KEYDASH-EXITED; sleep 600"
+        // The server forked here must not inherit a pipe we wait on.
+        try tmux(["-u", "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command], capture: false)
+    }
+
+    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    /// Runs tmux with posix_spawn and waitpid: the server tmux forks must
+    /// not hold a pipe we read, and nothing here depends on a run loop.
+    @discardableResult
+    func tmux(_ args: [String], capture: Bool = true) throws -> String {
+        let outPath = capture ? NSTemporaryDirectory() + "kd-tmux-\(UUID().uuidString)" : "/dev/null"
+        defer { if capture { try? FileManager.default.removeItem(atPath: outPath) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ["tmux", "-L", socket] + args
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, "tmux", &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw E2EError("cannot run tmux: \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return capture ? ((try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "") : ""
+    }
+
+    func capture() -> String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
+
+    /// Keys as tmux names them ("Enter", "Escape", "Down") or literal text.
+    func send(_ keys: String...) { _ = try? tmux(["send-keys", "-t", name] + keys, capture: false) }
+    func type(_ text: String) { _ = try? tmux(["send-keys", "-t", name, "-l", text], capture: false) }
+
+    func resize(width: Int, height: Int) { _ = try? tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"], capture: false) }
+
+    /// Polls the screen until `predicate` holds, for at most `timeout` seconds.
+    @discardableResult
+    func waitFor(timeout: TimeInterval = 10, _ predicate: (String) -> Bool) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            let screen = capture()
+            if predicate(screen) { return screen }
+            usleep(100_000)
+        } while Date() < deadline
+        return nil
+    }
+
+    func waitFor(_ text: String, timeout: TimeInterval = 10) -> String? {
+        waitFor(timeout: timeout) { $0.contains(text) }
+    }
+
+    var exitStatus: Int32? {
+        (try? String(contentsOfFile: exitFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// The pid of the program running in the pane (the shell's child).
+    func programPid() -> Int32? {
+        guard let shell = Int32((try? tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else { return nil }
+        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+        return children.split(separator: " ").compactMap { Int32($0) }.first
+    }
+
+    func kill() { _ = try? tmux(["kill-server"], capture: false) }
+
+    deinit { kill() }
+}
