@@ -16,12 +16,14 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
     }
 
     public init(_ date: Date) {
-        self.text = APITime.format(date)
-        self.date = APITime.parse(self.text)
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        self.init(epochMilliseconds: ms)
     }
 
+    /// Exact for whole milliseconds, and cheap: no parsing of its own output.
     public init(epochMilliseconds ms: Int64) {
-        self.init(Date(timeIntervalSince1970: Double(ms) / 1000))
+        self.text = APITime.format(epochMilliseconds: ms)
+        self.date = Date(timeIntervalSince1970: Double(ms) / 1000)
     }
 
     public var epochMilliseconds: Int64? {
@@ -136,7 +138,10 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
     /// Formats a date the way the service does: zone-less UTC, milliseconds
     /// with trailing zeros trimmed, and no fraction at all for whole seconds.
     public static func format(_ date: Date) -> String {
-        let totalMs = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        format(epochMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
+    }
+
+    public static func format(epochMilliseconds totalMs: Int64) -> String {
         var secs = totalMs / 1000
         var ms = Int(totalMs % 1000)
         if ms < 0 { ms += 1000; secs -= 1 }

@@ -37,7 +37,7 @@ enum KeyListView {
         var widths = Dictionary(uniqueKeysWithValues: chosen.map { ($0.column, $0.min) })
         var spare = available - used
         // Grow alias and user to a comfortable width first, then scopes, then the rest.
-        for (column, target) in [(KeyColumn.alias, 14), (.user, 12), (.scopes, 48), (.alias, 28), (.user, 18)] {
+        for (column, target) in [(KeyColumn.alias, 14), (.user, 12), (.alias, 20), (.scopes, 48), (.alias, 28), (.user, 18)] {
             guard let current = widths[column], spare > 0, current < target else { continue }
             let grow = min(spare, target - current)
             widths[column] = current + grow
