@@ -38,19 +38,21 @@ struct StoredKey: Sendable, Hashable {
 }
 
 extension StoredKey: FetchableRecord {
+    /// By column index (the table's order, as `SELECT *` returns it): a
+    /// large list decodes without looking names up row after row.
     init(row: Row) {
-        keyId = row["key_id"]
-        keyHash = row["key_hash"]
-        orgId = row["org_id"]
-        userId = row["user_id"]
-        creationMs = row["creation_ms"]
-        expirationMs = row["expiration_ms"]
-        lastUsedMs = row["last_used_ms"]
-        let joined: String = row["scopes"]
+        keyId = row[0]
+        keyHash = row[1]
+        orgId = row[2]
+        userId = row[3]
+        creationMs = row[4]
+        expirationMs = row[5]
+        lastUsedMs = row[6]
+        let joined: String = row[7]
         scopes = joined.isEmpty ? [] : joined.split(separator: " ").map(String.init)
-        resourceId = row["resource_id"]
-        alias = row["alias"]
-        revoked = row["revoked"]
+        resourceId = row[8]
+        alias = row[9]
+        revoked = row[10]
     }
 }
 

@@ -97,6 +97,11 @@ extension DashboardState {
         for (id, mark) in marks where mark == .revoking {
             if fresh[id] == nil, let old = keys[id] { fresh[id] = old }
         }
+        // An unchanged list (the usual case for an idle monitor) costs nothing more.
+        if hasLoaded, fresh == keys, !marks.values.contains(where: { $0 != .revoking }) {
+            listFetchedAt = at
+            return
+        }
         let compare = hasLoaded
         var changes: [ActivityEntry] = []
         var newMarks: [String: RowMark] = marks.filter { $0.value == .revoking }
