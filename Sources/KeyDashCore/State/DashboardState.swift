@@ -136,17 +136,13 @@ public struct DashboardState: Sendable {
     }
 }
 
-/// SplitMix64, kept in the state so backoff jitter is reproducible.
+/// Backoff jitter from a seeded generator kept in the state, so `reduce`
+/// stays pure and reproducible.
 struct JitterSource: Sendable, Hashable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+    var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
     /// A value in 0..<1.
     mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(1 << 53)
+        Double(generator.next() >> 11) / Double(1 << 53)
     }
 }
