@@ -16,7 +16,7 @@ import Testing
         defer { server.stop() }
         let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
         defer { tmux.kill() }
-        let list = try #require(tmux.waitFor("updated"), "the list was painted")
+        let list = try #require(tmux.waitForList(), "the list was painted")
         #expect(list.contains("org-e2e @ 127.0.0.1"))
         #expect(list.contains("ALIAS") && list.contains("KEY ID") && list.contains("SCOPES"))
         #expect(list.contains("keydash-admin"))
@@ -28,7 +28,7 @@ import Testing
         let filtered = try #require(tmux.waitFor("1 of "))
         #expect(filtered.contains("filter \"keydash-adm\""))
         tmux.send("Enter")
-        let detail = try #require(tmux.waitFor("Key ID"))
+        let detail = try #require(tmux.waitFor("never expires"))
         #expect(detail.contains("this is the key keydash is using"))
         #expect(detail.contains("never expires"))
         tmux.send("Escape")
@@ -53,7 +53,7 @@ import Testing
         let keyId = try #require((try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["keyId"] as? String)
         let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("updated") != nil)
+        #expect(tmux.waitForList() != nil)
         tmux.send("/")
         tmux.type("doomed")
         tmux.send("Enter")
@@ -84,9 +84,9 @@ import Testing
         defer { server.stop() }
         let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("updated") != nil)
+        #expect(tmux.waitForList() != nil)
         tmux.send("j", "d")
-        let modal = try #require(tmux.waitFor("REVOKE KEY"))
+        let modal = try #require(tmux.waitFor("Type the key id to confirm"))
         #expect(modal.contains("Type the key id to confirm"))
         tmux.type("abc")
         tmux.send("Escape")
@@ -121,7 +121,7 @@ import Testing
         defer { server.stop() }
         let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
         defer { tmux.kill() }
-        #expect(tmux.waitFor("updated") != nil)
+        #expect(tmux.waitForList() != nil)
         let pid = try #require(tmux.programPid())
         let sig: Int32 = switch signal { case "TERM": SIGTERM; case "HUP": SIGHUP; default: SIGINT }
         kill(pid, sig)
@@ -137,7 +137,7 @@ import Testing
         for env in [["TERM": "xterm", "NO_COLOR": "1"], ["TERM": "vt100", "LANG": "C", "LC_ALL": "C"], ["TERM": "screen"]] {
             let tmux = try TmuxSession(["--refresh", "0"] + server.connection, width: 100, height: 30, environment: env)
             defer { tmux.kill() }
-            let screen = try #require(tmux.waitFor("updated"), "\(env)")
+            let screen = try #require(tmux.waitForList(), "\(env)")
             #expect(screen.contains("keydash-admin"))
             if env["LANG"] == "C" {
                 // No UTF-8 from keydash: its own glyphs fall back to ASCII.
@@ -161,7 +161,7 @@ import Testing
     @Test func demoModeNeedsNoAccount() throws {
         let tmux = try TmuxSession(["--demo"])
         defer { tmux.kill() }
-        let screen = try #require(tmux.waitFor("updated", timeout: 20))
+        let screen = try #require(tmux.waitForList(timeout: 20))
         #expect(screen.contains("org-demo"))
         #expect(screen.contains("expiring"))
         tmux.send("q")

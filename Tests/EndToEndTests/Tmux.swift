@@ -74,6 +74,12 @@ final class TmuxSession: @unchecked Sendable {
         waitFor(timeout: timeout) { $0.contains(text) }
     }
 
+    /// Waits until the whole list screen is painted: curses draws top to
+    /// bottom, so the status line (near the bottom) comes after the rows.
+    func waitForList(timeout: TimeInterval = 10) -> String? {
+        waitFor(timeout: timeout) { $0.contains("updated") && $0.contains(" keys ") }
+    }
+
     var exitStatus: Int32? {
         (try? String(contentsOfFile: exitFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
