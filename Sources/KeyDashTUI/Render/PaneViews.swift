@@ -108,8 +108,7 @@ enum ConfirmRevokeView {
         if !c.typed.isEmpty && !c.keyId.hasPrefix(c.typed) {
             frame.put("does not match", x: fieldX + 13, y: y, role: .status_warning, maxWidth: inner.maxX - fieldX - 13)
         }
-        frame.put("Enter revokes · Esc cancels", x: inner.x, y: inner.maxY - 1, role: .hint)
-        if ctx.ascii { frame.put("Enter revokes | Esc cancels", x: inner.x, y: inner.maxY - 1, role: .hint) }
+        frame.put(ctx.glyph("Enter revokes · Esc cancels", "Enter revokes | Esc cancels"), x: inner.x, y: inner.maxY - 1, role: .hint)
     }
 
     static func drawBulk(_ frame: inout Frame, _ ctx: RenderContext, confirmation b: BulkRevokeConfirmation, screen: Rect) {
