@@ -66,7 +66,7 @@ extension DashboardState {
             knownUsers.insert(key.userId)
             marks[key.keyId] = .new
             log(ActivityEntry(at: at, kind: .created, keyId: key.keyId, alias: key.alias, userId: key.userId))
-            recomputeVisible(keepingSelection: true)
+            keysChanged()
             if let index = visible.firstIndex(of: key.keyId) { select(index: index) }
             if let secret = change.key.key {
                 pane = .secret(OnceSecret(keyId: key.keyId, secret: secret))

@@ -46,13 +46,19 @@ extension DashboardState {
         let previousOffset = selectedIndex - scroll
         visible = KeyList.visible(keys, filter: filter, sort: sort, now: now,
                                   pinned: Set(marks.lazy.filter { $0.value == .revoked }.map(\.key)))
-        counts = KeyCounts.of(keys, now: now)
         guard keepingSelection, let previousId else { clampScroll(); return }
         if let index = visible.firstIndex(of: previousId) {
             selectedIndex = index
             scroll = max(0, index - previousOffset)
         }
         clampScroll()
+    }
+
+    /// After the keys themselves changed: the counts, then the rows. (A
+    /// filter or sort change needs only the rows.)
+    mutating func keysChanged() {
+        counts = KeyCounts.of(keys, now: now)
+        recomputeVisible(keepingSelection: true)
     }
 
     mutating func openDetail() -> [Effect] {

@@ -145,7 +145,7 @@ extension DashboardState {
         bulkSelection.formIntersection(fresh.keys)
         listFetchedAt = at
         hasLoaded = true
-        recomputeVisible(keepingSelection: true)
+        keysChanged()
     }
 
     static func describeChange(from old: UserApiKey, to new: UserApiKey) -> String {

@@ -121,7 +121,7 @@ extension DashboardState {
                     progress.failed > 0 ? .error : .success)
             }
         }
-        recomputeVisible(keepingSelection: true)
+        keysChanged()
         return effects
     }
 

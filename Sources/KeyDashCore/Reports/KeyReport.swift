@@ -112,5 +112,6 @@ public enum KeyReport {
 }
 
 extension String {
-    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
+    /// The string, or `replacement` when it is empty (for "-" and "(none)" cells).
+    public func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
 }

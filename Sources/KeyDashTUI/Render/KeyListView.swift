@@ -118,7 +118,3 @@ enum KeyListView {
         }
     }
 }
-
-extension String {
-    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
-}
