@@ -120,7 +120,7 @@ let LIST80 = """
 
 
              6 keys · by created ↓
-             j/k move  Enter detail  / filter  s sort  r refresh  d revoke  n new
+             j/k move  Enter detail  / filter  s sort  r refresh  d revoke  ? help  q quit
             """
 
 let LIST160 = """
@@ -361,7 +361,7 @@ let AFTER80 = """
 
 
              6 keys · by created ↓
-             j/k move  Enter detail  / filter  s sort  r refresh  d revoke  n new
+             j/k move  Enter detail  / filter  s sort  r refresh  d revoke  ? help  q quit
             """
 
 let ACTIVITY80 = """

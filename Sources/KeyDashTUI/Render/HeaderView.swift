@@ -135,8 +135,19 @@ enum HintsView {
         case .secret: hints = ["c copy (OSC 52)", "Enter/Esc close: the secret is then gone"]
         case .help, .activity: hints = ["Esc back"]
         }
+        // How to get help and how to quit are never the hints that get cut.
+        let essential = hints.filter { $0 == "? help" || $0 == "q quit" }
+        let essentialWidth = essential.reduce(0) { $0 + DisplayText.width($1) + 2 }
+        var shown: [String] = []
         var x = 1
-        for hint in hints {
+        for hint in hints where !essential.contains(hint) {
+            let w = DisplayText.width(hint)
+            if x + w + 2 + essentialWidth > frame.width { break }
+            shown.append(hint)
+            x += w + 2
+        }
+        x = 1
+        for hint in shown + essential {
             let w = DisplayText.width(hint)
             if x + w >= frame.width { break }
             frame.put(hint, x: x, y: row, role: .hint)
