@@ -38,12 +38,7 @@ public struct KeyServer: Sendable {
     }
 
     static func validate(_ c: KeyServerConfiguration) throws {
-        guard (0...65535).contains(c.port) else { throw KeyServerError("--port must be 0...65535") }
-        guard c.failRate >= 0, c.failRate <= 1 else { throw KeyServerError("--fail-rate must be between 0 and 1") }
-        guard c.latencyMs >= 0 else { throw KeyServerError("--latency must not be negative") }
-        if let r = c.rateLimitPerMinute, r < 1 { throw KeyServerError("--rate-limit must be at least 1") }
-        if let k = c.keyLimit, k < 1 { throw KeyServerError("--key-limit must be at least 1") }
-        guard c.seedDemo >= 0 else { throw KeyServerError("--seed-demo must not be negative") }
+        if let error = c.validationError { throw KeyServerError("--" + error.message) }
         guard RequestValidation.isPlainIdentifier(c.orgId) else { throw KeyServerError("--org must be a plain identifier such as org-123") }
     }
 

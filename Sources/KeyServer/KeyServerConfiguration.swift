@@ -1,4 +1,5 @@
 import Foundation
+import WhyLabsAPI
 
 /// How `keydash serve` (and the embedded demo server) behaves.
 public struct KeyServerConfiguration: Sendable {
@@ -35,6 +36,22 @@ public struct KeyServerConfiguration: Sendable {
         self.failRate = failRate
         self.rateLimitPerMinute = rateLimitPerMinute
         self.keyLimit = keyLimit
+    }
+}
+
+extension KeyServerConfiguration {
+    /// The first numeric setting out of its range, checked with the same
+    /// rules as the command line (the embedded demo server passes here too).
+    public var validationError: SettingError? {
+        let checks: [SettingError?] = [
+            Settings.port.error(for: port),
+            Settings.latency.error(for: latencyMs),
+            Settings.failRate.error(for: failRate),
+            Settings.seedDemo.error(for: seedDemo),
+            rateLimitPerMinute.flatMap { Settings.rateLimit.error(for: $0) },
+            keyLimit.flatMap { Settings.keyLimit.error(for: $0) },
+        ]
+        return checks.lazy.compactMap { $0 }.first
     }
 }
 

@@ -18,6 +18,9 @@ public enum APIError: Error, Sendable, Equatable {
     case transport(TransportFailure, detail: String)
     /// The answer was not what the API documents.
     case undecodable(excerpt: String)
+    /// The answer's body was larger than the client accepts (never retried:
+    /// the same request would bring the same answer).
+    case tooLarge(limit: Int)
 
     public enum TransportFailure: String, Sendable, Equatable {
         case connectionRefused = "connection refused"
@@ -48,6 +51,13 @@ public enum APIError: Error, Sendable, Equatable {
         }
     }
 
+    /// The request was sent and no answer came back: a write may or may not
+    /// have happened on the server.
+    public var outcomeUnknown: Bool {
+        if case .transport(let failure, _) = self { return !failure.requestNeverSent }
+        return false
+    }
+
     public var requestId: String? {
         switch self {
         case .unauthorized(let id), .forbidden(let id): return id
@@ -61,7 +71,7 @@ extension APIError: LocalizedError, CustomStringConvertible {
     /// One line, worded for the person at the keyboard.
     public var description: String {
         func withId(_ text: String, _ id: String?) -> String {
-            guard let id, !id.isEmpty else { return text }
+            guard let id = RequestId.clean(id) else { return text }
             return "\(text) (request \(id))"
         }
         switch self {
@@ -70,17 +80,19 @@ extension APIError: LocalizedError, CustomStringConvertible {
         case .forbidden(let id):
             return withId("forbidden (403): the API key is invalid, expired or revoked, or may not do this", id)
         case .notFound(let message, let id):
-            return withId("not found (404): \(message)", id)
+            return withId("not found (404): \(DisplayText.sanitize(message))", id)
         case .rejected(let status, let message, _, let id):
-            return withId("rejected (\(status)): \(message)", id)
+            return withId("rejected (\(status)): \(DisplayText.sanitize(message))", id)
         case .rateLimited(let message):
-            return "rate limited (429): \(message)"
+            return "rate limited (429): \(Excerpt.of(message))"
         case .server(let status, let message, let id):
-            return withId("server error (\(status)): \(message)", id)
+            return withId("server error (\(status)): \(DisplayText.sanitize(message))", id)
         case .transport(let failure, let detail):
-            return detail.isEmpty ? "cannot reach the server: \(failure.rawValue)" : "cannot reach the server: \(failure.rawValue) (\(detail))"
+            return detail.isEmpty ? "cannot reach the server: \(failure.rawValue)" : "cannot reach the server: \(failure.rawValue) (\(DisplayText.sanitize(detail)))"
         case .undecodable(let excerpt):
-            return "the server's answer could not be read: \(excerpt)"
+            return "the server's answer could not be read: \(DisplayText.sanitize(excerpt))"
+        case .tooLarge(let limit):
+            return "the server's answer is larger than \(limit / (1024 * 1024)) MiB; refusing to read it"
         }
     }
 
@@ -95,7 +107,7 @@ extension APIError: LocalizedError, CustomStringConvertible {
         case .rateLimited: return ExitStatus.rateLimited
         case .server: return ExitStatus.serverError
         case .transport: return ExitStatus.unreachable
-        case .undecodable: return ExitStatus.badResponse
+        case .undecodable, .tooLarge: return ExitStatus.badResponse
         }
     }
 }

@@ -82,7 +82,9 @@ public struct ConfigFile: Sendable, Hashable {
             if let i = value.int { file.refresh = Double(i) } else if let d = value.double { file.refresh = d } else {
                 throw .invalid(path: path, line: nil, reason: "'refresh' must be a number of seconds")
             }
-            if let r = file.refresh, r < 0 { throw .invalid(path: path, line: nil, reason: "'refresh' must not be negative") }
+            if let r = file.refresh, let error = Settings.refresh.error(for: r) {
+                throw .invalid(path: path, line: nil, reason: error.message)
+            }
         }
         if file.apiKey != nil, let mode, mode & 0o077 != 0 {
             throw .tooOpen(path: path, mode: mode)

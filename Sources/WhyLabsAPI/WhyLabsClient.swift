@@ -69,7 +69,14 @@ public final class WhyLabsClient: APIKeyService {
         public var orgId: String
         public var apiKey: String
         public var connectTimeout: TimeAmount
+        /// The longest silence while reading an answer.
         public var readTimeout: TimeAmount
+        /// The whole of one attempt: connect, the response head and the whole
+        /// body. A server that trickles a byte now and then still ends here.
+        public var totalTimeout: TimeAmount
+        /// The largest body read. 100,000 keys take about 20 MB of JSON; more
+        /// than this is refused rather than held in memory.
+        public var maxBodyBytes: Int
         public var retry: RetryPolicy
         public var proxy: ProxySetting?
         public var userAgent: String
@@ -77,6 +84,7 @@ public final class WhyLabsClient: APIKeyService {
         public init(
             endpoint: URL, orgId: String, apiKey: String,
             connectTimeout: TimeAmount = .seconds(5), readTimeout: TimeAmount = .seconds(30),
+            totalTimeout: TimeAmount = .seconds(45), maxBodyBytes: Int = 40 * 1024 * 1024,
             retry: RetryPolicy = RetryPolicy(), proxy: ProxySetting? = nil,
             userAgent: String = "keydash/\(KeydashVersion.current)"
         ) {
@@ -85,6 +93,8 @@ public final class WhyLabsClient: APIKeyService {
             self.apiKey = apiKey
             self.connectTimeout = connectTimeout
             self.readTimeout = readTimeout
+            self.totalTimeout = totalTimeout
+            self.maxBodyBytes = maxBodyBytes
             self.retry = retry
             self.proxy = proxy
             self.userAgent = userAgent
@@ -94,7 +104,6 @@ public final class WhyLabsClient: APIKeyService {
     public let configuration: Configuration
     private let http: HTTPClient
     private let logger: Logger
-    private static let maxBodyBytes = 256 * 1024 * 1024
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "keydash.client")) {
         self.configuration = configuration
@@ -199,19 +208,46 @@ public final class WhyLabsClient: APIKeyService {
         request.headers.add(name: "X-API-Key", value: configuration.apiKey)
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
-        let deadline = configuration.connectTimeout + configuration.readTimeout
+        let http = self.http, logger = self.logger, limit = configuration.maxBodyBytes, sending = request
+        let total = configuration.totalTimeout
         let answer: Answer
         do {
-            let response = try await http.execute(request, timeout: deadline, logger: logger)
-            let body = try await response.body.collect(upTo: Self.maxBodyBytes)
-            answer = Answer(status: Int(response.status.code), body: body, requestId: response.headers.first(name: "X-Request-Id"))
+            answer = try await Self.withDeadline(total) {
+                let response = try await http.execute(sending, timeout: total, logger: logger)
+                let body: ByteBuffer
+                do {
+                    body = try await response.body.collect(upTo: limit)
+                } catch is NIOTooManyBytesError {
+                    throw APIError.tooLarge(limit: limit)
+                }
+                return Answer(status: Int(response.status.code), body: body,
+                              requestId: RequestId.clean(response.headers.first(name: "X-Request-Id")))
+            }
         } catch let error as APIError {
             throw error
+        } catch is DeadlineExceeded {
+            throw .transport(.readTimeout, detail: "no complete answer within \(total.nanoseconds / 1_000_000_000)s")
         } catch {
             throw TransportErrorClassifier.classify(error)
         }
         try Self.check(answer)
         return answer
+    }
+
+    struct DeadlineExceeded: Error {}
+
+    /// Runs `work`, cancelling it when `limit` has passed (AsyncHTTPClient's
+    /// own deadline ends at the response head; the body could trickle forever).
+    static func withDeadline<T: Sendable>(_ limit: TimeAmount, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(max(0, limit.nanoseconds)))
+                throw DeadlineExceeded()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 
     /// Maps a non-2xx answer to the error a user interface can act on.
@@ -220,7 +256,7 @@ public final class WhyLabsClient: APIKeyService {
         if (200..<300).contains(status) { return }
         let bodyText = String(buffer: answer.body)
         let body = try? JSONDecoder().decode(APIErrorBody.self, from: Data(bodyText.utf8))
-        let requestId = body?.requestId ?? answer.requestId
+        let requestId = RequestId.clean(body?.requestId) ?? RequestId.clean(answer.requestId)
         let message = body?.message ?? bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
         switch status {
         case 401: throw .unauthorized(requestId: requestId)
@@ -241,16 +277,35 @@ public final class WhyLabsClient: APIKeyService {
     }
 }
 
-/// A short, single-line, printable excerpt of server text for error messages.
+/// A short, single-line, printable excerpt of server text for error messages:
+/// line breaks and tabs fold to spaces, everything else unsafe (C0, C1, DEL,
+/// bidi and invisible characters) goes through the one sanitizer.
 public enum Excerpt {
     public static func of(_ text: String, limit: Int = 80) -> String {
-        var out = ""
+        var folded = String.UnicodeScalarView()
+        var count = 0
+        var cut = false
         for scalar in text.unicodeScalars {
-            if out.unicodeScalars.count >= limit { out += "…"; break }
-            let v = scalar.value
-            if v < 0x20 || (v >= 0x7F && v < 0xA0) { out += v == 0x0A || v == 0x09 || v == 0x0D ? " " : "?" } else { out.unicodeScalars.append(scalar) }
+            if count >= limit { cut = true; break }
+            switch scalar.value {
+            case 0x0A, 0x0D, 0x09: folded.append(" ")
+            default: folded.append(scalar)
+            }
+            count += 1
         }
+        let out = DisplayText.sanitize(String(folded)) + (cut ? "…" : "")
         return out.isEmpty ? "(empty)" : out
+    }
+}
+
+/// Request ids come from the server (JSON body or `X-Request-Id`): they are
+/// shown and logged, so they are cut short and sanitized where they arrive.
+public enum RequestId {
+    public static func clean(_ raw: String?) -> String? {
+        guard let raw else { return nil }
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return nil }
+        return Excerpt.of(trimmed, limit: 64)
     }
 }
 

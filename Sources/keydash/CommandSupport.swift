@@ -17,8 +17,10 @@ enum Output {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    /// One line on stderr. Whatever it quotes (server messages, request ids,
+    /// paths) passes the sanitizer here as well, the last gate to the terminal.
     static func err(_ line: String) {
-        FileHandle.standardError.write(Data(("keydash: " + line + "\n").utf8))
+        FileHandle.standardError.write(Data(("keydash: " + DisplayText.sanitize(line) + "\n").utf8))
     }
 }
 

@@ -33,7 +33,7 @@ struct DashCommand: AsyncParsableCommand {
     var logFile: String?
 
     func validate() throws {
-        if let refresh, refresh < 0 || refresh > 86_400 { throw ValidationError("--refresh must be between 0 and 86400 seconds") }
+        if let refresh, let error = Settings.refresh.error(for: refresh) { throw ValidationError("--" + error.message) }
         if demo && (connection.endpoint != nil || connection.apiKeyFile != nil) {
             throw ValidationError("--demo runs its own server: leave out --endpoint and --api-key-file")
         }

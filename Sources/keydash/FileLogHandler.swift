@@ -31,7 +31,10 @@ struct FileLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let meta = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        sink.write("\(ISO8601DateFormatter().string(from: Date())) \(event.level) \(event.message)\(meta)\n")
+        // Messages and metadata can quote the server (errors, request ids): one
+        // sanitized line each, so nothing in the file can drive a terminal that
+        // later shows it.
+        let meta = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Excerpt.of("\($0.value)", limit: 512))" }.joined(separator: " ")
+        sink.write("\(ISO8601DateFormatter().string(from: Date())) \(event.level) \(Excerpt.of("\(event.message)", limit: 1024))\(meta)\n")
     }
 }

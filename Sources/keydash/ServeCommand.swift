@@ -48,22 +48,25 @@ struct ServeCommand: AsyncParsableCommand {
     var logRequests = false
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1") }
-        guard latency >= 0 else { throw ValidationError("--latency must not be negative") }
-        guard seedDemo >= 0 else { throw ValidationError("--seed-demo must not be negative") }
-        if let rateLimit, rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1") }
-        if let keyLimit, keyLimit < 1 { throw ValidationError("--key-limit must be at least 1") }
+        if let error = configuration(adminKeyFile: nil).validationError { throw ValidationError("--" + error.message) }
+    }
+
+    private func configuration(adminKeyFile: String?) -> KeyServerConfiguration {
+        var config = KeyServerConfiguration(
+            host: host, port: port, databasePath: db, orgId: org, adminKeyFile: adminKeyFile,
+            seedDemo: seedDemo, latencyMs: latency, failRate: failRate,
+            rateLimitPerMinute: rateLimit, keyLimit: keyLimit)
+        config.logRequests = logRequests
+        return config
     }
 
     func run() async throws {
         try await reportingFailures {
+            if !ConnectionResolver.isLoopback(host: host) {
+                Output.err("warning: --host \(host) serves plain http beyond this machine: keys cross the network unencrypted")
+            }
             let keyFile = try adminKeyFile ?? StatePaths.defaultAdminKeyFile(org: org)
-            var config = KeyServerConfiguration(
-                host: host, port: port, databasePath: db, orgId: org, adminKeyFile: keyFile,
-                seedDemo: seedDemo, latencyMs: latency, failRate: failRate,
-                rateLimitPerMinute: rateLimit, keyLimit: keyLimit)
-            config.logRequests = logRequests
+            let config = configuration(adminKeyFile: keyFile)
             let server: KeyServer
             do {
                 server = try await KeyServer.prepare(config)

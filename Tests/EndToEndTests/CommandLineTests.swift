@@ -140,5 +140,21 @@ import Testing
         let bad = try keydash(["serve", "--fail-rate", "2"])
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("--fail-rate"))
+        let huge = try keydash(["serve", "--latency", "9223372036854775807"])
+        #expect(huge.status == 64, "a huge latency is refused, not a trap (\(huge.status))")
+        #expect(huge.stderr.contains("latency must be between 0 and 60000 ms"))
+    }
+
+    @Test func anOutOfRangeConfigValueIsAClearErrorBeforeTheScreenIsTouched() throws {
+        let dir = TempDir.make()
+        try FileManager.default.createDirectory(atPath: dir + "/keydash", withIntermediateDirectories: true)
+        for value in ["inf", "1.8e10"] {
+            try "refresh = \(value)\n".write(toFile: dir + "/keydash/config.toml", atomically: true, encoding: .utf8)
+            let result = try keydash(["dash", "--endpoint", "http://127.0.0.1:9", "--org", "o"],
+                                     environment: ["XDG_CONFIG_HOME": dir, "WHYLABS_API_KEY": "k"])
+            #expect(result.status == 78, "refresh = \(value): \(result.stderr)")
+            #expect(result.stderr.contains("refresh must be between 0 and 86400 seconds"))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import KeyDashCore
+import WhyLabsAPI
 
 @Suite struct DisplayTextTests {
     @Test func controlCharactersBecomeVisiblePlaceholders() {

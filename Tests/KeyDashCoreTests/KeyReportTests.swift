@@ -41,6 +41,30 @@ import WhyLabsAPI
         #expect(json.contains("\\u001b[2J"))
     }
 
+    @Test func jsonEscapesDELC1AndBidiButKeepsTheDataExact() throws {
+        let alias = "a\u{7F}b\u{9B}c\u{202E}d\u{200B}e\u{E0041}f"
+        let json = KeyReport.json(ListUserApiKeys(items: [key("AAAAAAAAAA", alias: alias)]))
+        for bad: UInt32 in [0x7F, 0x9B, 0x202E, 0x200B, 0xE0041] {
+            #expect(!json.unicodeScalars.contains { $0.value == bad })
+        }
+        #expect(json.contains("\\u007f") && json.contains("\\u009b") && json.contains("\\u202e"))
+        #expect(json.contains("\\udb40\\udc41"), "astral characters become a surrogate pair")
+        let back = try JSONDecoder().decode(ListUserApiKeys.self, from: Data(json.utf8))
+        #expect(back.items.first?.alias == alias)
+    }
+
+    @Test func csvNeutralizesFormulas() {
+        for start in ["=", "+", "-", "@", "\t", "\r"] {
+            let text = KeyReport.csv([key("AAAAAAAAAA", alias: start + "HYPERLINK(\"http://x\")", user: start + "cmd")])
+            let row = text.split(separator: "\r\n", omittingEmptySubsequences: false)[1]
+            let fields = csvFields(String(row))
+            #expect(fields[1].hasPrefix("'"), "alias beginning with \(start.debugDescription): \(fields[1])")
+            #expect(fields[2].hasPrefix("'"), "user beginning with \(start.debugDescription): \(fields[2])")
+        }
+        let plain = KeyReport.csv([key("AAAAAAAAAA", alias: "prod-1")])
+        #expect(plain.contains(",prod-1,"))
+    }
+
     @Test func csvQuotesFieldsThatNeedIt() {
         let text = KeyReport.csv([key("AAAAAAAAAA", alias: "a,\"b\"")])
         #expect(text.hasPrefix("keyId,alias,userId,orgId,scopes,creationTime"))
@@ -70,3 +94,30 @@ import WhyLabsAPI
         #expect(RelativeTime.describe(now.addingTimeInterval(-400 * 86_400), now: now) == "1.1y ago")
     }
 }
+
+/// RFC 4180 fields of one record, unquoted.
+func csvFields(_ line: String) -> [String] {
+    var fields: [String] = []
+    var current = ""
+    var quoted = false
+    var chars = Array(line)[...]
+    while let c = chars.popFirst() {
+        if quoted {
+            if c == "\"" {
+                if chars.first == "\"" { current.append("\""); chars.removeFirst() } else { quoted = false }
+            } else {
+                current.append(c)
+            }
+        } else if c == "\"" {
+            quoted = true
+        } else if c == "," {
+            fields.append(current)
+            current = ""
+        } else {
+            current.append(c)
+        }
+    }
+    fields.append(current)
+    return fields
+}
+

@@ -16,6 +16,24 @@ import WhyLabsAPI
         #expect(state.refresh.nextRefresh == t0.addingTimeInterval(30))
     }
 
+    @Test func headerCountsFollowTimeOnAnIdleMonitor() {
+        // A expires in 8 days: active now, expiring after 1 day, expired after 8.
+        var state = loadedState([makeKey("A", expiresInDays: 8), makeKey("B", expiresInDays: nil)])
+        #expect(state.counts.active == 2 && state.counts.expiringSoon == 0 && state.counts.expired == 0)
+        #expect(state.counts.validUntil == t0.addingTimeInterval(86_400))
+        _ = reduce(&state, .tick(t0.addingTimeInterval(86_400 - 1)))
+        #expect(state.counts.expiringSoon == 0)
+        _ = reduce(&state, .tick(t0.addingTimeInterval(86_400 + 1)))
+        #expect(state.counts.expiringSoon == 1 && state.counts.active == 2)
+        #expect(state.counts.validUntil == t0.addingTimeInterval(8 * 86_400))
+        // An unchanged refresh does not freeze them either.
+        _ = reduce(&state, .refreshDue)
+        _ = reduce(&state, .listLoaded(.success([makeKey("A", expiresInDays: 8), makeKey("B", expiresInDays: nil)]), at: t0.addingTimeInterval(2 * 86_400)))
+        _ = reduce(&state, .tick(t0.addingTimeInterval(8 * 86_400 + 1)))
+        #expect(state.counts.expired == 1 && state.counts.active == 1 && state.counts.expiringSoon == 0)
+        #expect(state.counts.validUntil == nil, "nothing changes after the last expiry")
+    }
+
     @Test func onlyOneListRequestIsInFlight() {
         var state = DashboardState(orgId: "org-1", endpointHost: "h", now: t0)
         #expect(state.start().count == 1)

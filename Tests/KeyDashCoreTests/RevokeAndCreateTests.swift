@@ -70,10 +70,91 @@ import WhyLabsAPI
         #expect(state.message?.text.contains("forbidden (403)") == true)
         #expect(state.activity.last?.kind == .revokeFailed)
         guard case .audit(let entry)? = effects.first else { Issue.record("no audit"); return }
-        #expect(entry.result.hasPrefix("error:"))
+        #expect(entry.result == "error")
+        #expect(entry.detail?.contains("forbidden (403)") == true)
         // And it can be tried again.
         _ = reduce(&state, .requestRevoke)
         #expect(state.pane == .confirmRevoke(RevokeConfirmation(keyId: "A", userId: "user-1")))
+    }
+
+    @Test func aRevokeSentButUnansweredIsAuditedAsUnknownNotError() {
+        var state = loadedState([makeKey("A")])
+        _ = reduce(&state, .requestRevoke)
+        state.type("A")
+        _ = reduce(&state, .confirm)
+        let effects = reduce(&state, .revokeFinished(KeyRef(keyId: "A", userId: "user-1"),
+                                                     .failure(.transport(.readTimeout, detail: "")), at: t0))
+        guard case .audit(let entry)? = effects.first else { Issue.record("no audit"); return }
+        #expect(entry.result == "unknown")
+        #expect(state.message?.text.contains("outcome unknown") == true)
+        #expect(state.pendingWrites.isEmpty)
+        // A refused connection never reached the server: that one is an error.
+        _ = reduce(&state, .requestRevoke)
+        state.type("A")
+        _ = reduce(&state, .confirm)
+        let refused = reduce(&state, .revokeFinished(KeyRef(keyId: "A", userId: "user-1"),
+                                                     .failure(.transport(.connectionRefused, detail: "")), at: t0))
+        guard case .audit(let second)? = refused.first else { Issue.record("no audit"); return }
+        #expect(second.result == "error")
+    }
+
+    @Test func quittingWithAWriteInFlightAsksAndCanWaitOrLeave() {
+        var state = loadedState([makeKey("A"), makeKey("B")])
+        _ = reduce(&state, .requestRevoke)
+        state.type("A")
+        #expect(reduce(&state, .confirm) == [.revoke(KeyRef(keyId: "A", userId: "user-1"))])
+        #expect(state.pendingWrites == [.revoke(KeyRef(keyId: "A", userId: "user-1"))])
+        // q asks instead of quitting.
+        #expect(reduce(&state, .quit).isEmpty)
+        #expect(state.pane == .quitPending && !state.quitting)
+        // Esc stays; w waits and quits once the answer is in.
+        _ = reduce(&state, .back)
+        #expect(state.pane == .list && !state.quitting)
+        _ = reduce(&state, .quit)
+        #expect(reduce(&state, .quitWhenWritesFinish).isEmpty)
+        #expect(!state.quitting)
+        var revoked = makeKey("A")
+        revoked.revoked = true
+        let effects = reduce(&state, .revokeFinished(KeyRef(keyId: "A", userId: "user-1"), .success(KeyChange(key: revoked, requestId: "r")), at: t0))
+        #expect(state.quitting)
+        #expect(effects.contains(.quit))
+        #expect(effects.contains { if case .audit(let e) = $0 { e.result == "ok" } else { false } })
+
+        // q twice leaves at once; a signal never asks.
+        var other = loadedState([makeKey("A")])
+        _ = reduce(&other, .requestRevoke)
+        other.type("A")
+        _ = reduce(&other, .confirm)
+        _ = reduce(&other, .quit)
+        #expect(reduce(&other, .quit) == [.cancelRefresh, .quit])
+        var signalled = loadedState([makeKey("A")])
+        _ = reduce(&signalled, .requestRevoke)
+        signalled.type("A")
+        _ = reduce(&signalled, .confirm)
+        #expect(reduce(&signalled, .quitNow) == [.cancelRefresh, .quit])
+        // What is still open at exit is audited as unknown, once.
+        let abandoned = reduce(&signalled, .abandonWrites(at: t0))
+        #expect(abandoned.count == 1)
+        guard case .audit(let entry)? = abandoned.first else { Issue.record("no audit"); return }
+        #expect(entry.result == "unknown" && entry.keyId == "A" && entry.action == "revoke")
+        #expect(reduce(&signalled, .abandonWrites(at: t0)).isEmpty)
+        // A late answer after that changes nothing and writes no second line.
+        #expect(reduce(&signalled, .revokeFinished(KeyRef(keyId: "A", userId: "user-1"), .success(KeyChange(key: revoked, requestId: nil)), at: t0)).isEmpty)
+    }
+
+    @Test func escWhileCreatingClosesTheFormAndTheSecretStillArrives() {
+        var state = loadedState([makeKey("A")])
+        _ = reduce(&state, .openCreate)
+        for c in "user-9" { _ = reduce(&state, .form(.text(.insert(String(c))))) }
+        guard case .create(let request)? = reduce(&state, .submitCreate).first else { Issue.record("no create"); return }
+        _ = reduce(&state, .back)
+        #expect(state.pane == .list)
+        #expect(state.pendingWrites == [.create(request)])
+        var created = makeKey("NEW", user: "user-9")
+        created.key = "NEW.secret:org-1"
+        _ = reduce(&state, .createFinished(.success(KeyChange(key: created, requestId: nil)), at: t0))
+        #expect(state.pane == .secret(OnceSecret(keyId: "NEW", secret: "NEW.secret:org-1")))
+        #expect(state.pendingWrites.isEmpty)
     }
 
     @Test func readOnlyRefusesRevokeAndCreate() {

@@ -60,6 +60,36 @@ import WhyLabsAPI
         #expect(!screen(s).contains("abcdefghij"), "the secret is gone once its pane closes")
     }
 
+    @Test func theSecretIsShownWholeAtEverySizeTheDashboardAccepts() {
+        for org in ["org-acme", "org-0123456789abcdefghij-production-eu-west"] {
+            let secret = "NEWKEY0001.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab:" + org
+            for (w, h) in [(60, 12), (60, 24), (80, 24), (100, 30), (200, 50)] {
+                var s = sampleState(height: h)
+                _ = reduce(&s, .openCreate)
+                _ = reduce(&s, .submitCreate)
+                var created = key("NEWKEY0001", user: "admin", alias: nil, scopes: [":user"], createdDays: 0, expiresDays: 90, usedDays: nil)
+                created.key = secret
+                _ = reduce(&s, .createFinished(.success(KeyChange(key: created, requestId: nil)), at: now))
+                let lines = screen(s, w, h).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                // The secret starts on one row and goes on, at the same column, on the rows below.
+                func token(_ line: String, from column: Int) -> String {
+                    String(Array(line).dropFirst(column).prefix(while: { !$0.isWhitespace && $0 != "│" }))
+                }
+                var pieces: [(column: Int, text: String)] = []
+                if let first = lines.firstIndex(where: { $0.contains("NEWKEY0001.") }) {
+                    let column = Array(lines[first]).indices.first { token(lines[first], from: $0).hasPrefix("NEWKEY0001.") }!
+                    for line in lines[first...] where pieces.map(\.text.count).reduce(0, +) < secret.count {
+                        let piece = token(line, from: column)
+                        if piece.isEmpty { break }
+                        pieces.append((column, piece))
+                    }
+                }
+                #expect(pieces.map(\.text).joined() == secret, "\(w)x\(h) org \(org.count): \(pieces)")
+                #expect(!lines.joined().contains("NEWKEY0001.abc…"))
+            }
+        }
+    }
+
     @Test func helpAt80x24ListsEveryBinding() {
         var s = sampleState()
         _ = reduce(&s, .showHelp)

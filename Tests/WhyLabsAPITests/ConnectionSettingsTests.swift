@@ -90,6 +90,23 @@ import Testing
         #expect(throws: ConfigError.self) { try ConfigFile.parse("refresh = \"soon\"", path: "/c.toml", mode: 0o600) }
     }
 
+    @Test func numericSettingsOutOfRangeAreClearErrorsNotTraps() {
+        for value in ["inf", "-inf", "nan", "1.8e10", "86401", "-1"] {
+            do {
+                _ = try ConfigFile.parse("refresh = \(value)\n", path: "/c.toml", mode: 0o600)
+                Issue.record("refresh = \(value) was accepted")
+            } catch {
+                #expect(error.description == "/c.toml: refresh must be between 0 and 86400 seconds (got \(value == "1.8e10" ? "18000000000" : value))",
+                        "\(error.description)")
+            }
+        }
+        #expect((try? ConfigFile.parse("refresh = 86400\n", path: "/c.toml", mode: 0o600))?.refresh == 86_400)
+        #expect(Settings.latency.error(for: Int.max) != nil)
+        #expect(Settings.failRate.error(for: Double.nan) != nil)
+        #expect(Settings.port.error(for: 65_536) != nil)
+        #expect(Settings.refresh.error(for: 0) == nil)
+    }
+
     @Test func keyFileWithOpenPermissionsIsRefused() throws {
         let path = NSTemporaryDirectory() + "keydash-test-\(UUID().uuidString).key"
         _ = FileManager.default.createFile(atPath: path, contents: Data(Self.key.utf8), attributes: [.posixPermissions: 0o644])

@@ -38,6 +38,21 @@ import Testing
         #expect(!text.contains("\u{1B}"))
     }
 
+    @Test func serverTextInErrorsIsSanitizedIncludingRequestIds() {
+        let hostileId = "id\u{1B}]52;c;ZXZpbA==\u{07}\u{202E}"
+        let fromBody = map(500, #"{"message":"bad\u202e\u200bthing","requestId":"\#(hostileId.replacingOccurrences(of: "\u{1B}", with: "\\u001b").replacingOccurrences(of: "\u{07}", with: "\\u0007"))"}"#)!
+        let fromHeader = map(403, "", requestId: hostileId)!
+        let direct = APIError.notFound(message: "x\u{9B}31m\u{2066}", requestId: hostileId)
+        for error in [fromBody, fromHeader, direct] {
+            let text = error.description
+            #expect(!text.unicodeScalars.contains { DisplayText.isUnsafe($0) }, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(text.contains("request id"), "the id is still shown, made visible")
+        }
+        #expect(fromBody.requestId?.unicodeScalars.contains { DisplayText.isUnsafe($0) } == false)
+        #expect(fromHeader.requestId?.unicodeScalars.contains { DisplayText.isUnsafe($0) } == false)
+        #expect(Excerpt.of("a\u{202E}b\u{200B}c\u{FEFF}").unicodeScalars.allSatisfy { !DisplayText.isUnsafe($0) })
+    }
+
     @Test func exitCodesDifferByKind() {
         let codes: [Int32] = [
             APIError.unauthorized(requestId: nil).exitCode, APIError.notFound(message: "", requestId: nil).exitCode,

@@ -54,11 +54,15 @@ extension DashboardState {
         case .success(let request):
             form.submitting = true
             pane = .create(form)
+            createInFlight = request
             return [.create(request)]
         }
     }
 
     mutating func createFinished(_ result: Result<KeyChange, APIError>, at: Date) -> [Effect] {
+        // An answer for a create already given up on (recorded as unknown) changes nothing.
+        guard let request = createInFlight else { return [] }
+        createInFlight = nil
         switch result {
         case .success(let change):
             let key = change.key.withoutSecret
@@ -76,17 +80,16 @@ extension DashboardState {
             }
             return [.audit(audit("create", KeyRef(keyId: key.keyId, userId: key.userId), alias: key.alias, result: "ok", requestId: change.requestId, at: at))]
         case .failure(let error):
-            var user = ""
-            var alias: String?
             if case .create(var form) = pane {
                 form.submitting = false
                 form.error = error.description
-                user = form.user
-                alias = form.alias.isEmpty ? nil : form.alias
                 pane = .create(form)
             }
-            say("create failed: \(error.description)", .error)
-            return [.audit(audit("create", nil, user: user, alias: alias, result: "error: \(error.description)", requestId: error.requestId, at: at))]
+            let unknown = error.outcomeUnknown
+            say(unknown ? "create: outcome unknown (\(error.description)); a key may have been made, r refreshes to see"
+                        : "create failed: \(error.description)", .error)
+            return [.audit(audit("create", nil, user: request.userId, alias: request.alias, result: unknown ? "unknown" : "error",
+                                 requestId: error.requestId, at: at, detail: error.description))]
         }
     }
 }

@@ -89,7 +89,12 @@ extension DashboardState {
             // The secret is gone for good once its pane closes.
             pane = .list
         case .create(let form) where form.submitting:
-            break  // wait for the answer
+            // The request is out: closing the form loses nothing, the answer
+            // (and a new key's secret) is still shown when it arrives.
+            pane = .list
+            say("still creating the key; it is shown when the server answers", .info)
+        case .quitPending:
+            pane = .list
         default:
             pane = .list
         }

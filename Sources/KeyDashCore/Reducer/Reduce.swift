@@ -5,6 +5,17 @@ import WhyLabsAPI
 /// effects it returns are carried out by an `EffectRunner`, whose results come
 /// back as actions.
 public func reduce(_ state: inout DashboardState, _ action: Action) -> [Effect] {
+    var effects = apply(&state, action)
+    // Waiting to quit: go once nothing is in flight and no new secret is on screen.
+    if state.quitWhenIdle, !state.quitting, state.pendingWrites.isEmpty {
+        if case .secret = state.pane {} else {
+            effects += state.quit()
+        }
+    }
+    return effects
+}
+
+private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] {
     switch action {
     case .moveSelection(let delta): state.moveSelection(by: delta); return []
     case .pageDown: state.moveSelection(by: max(1, state.viewportRows - 1)); return []
@@ -55,6 +66,9 @@ public func reduce(_ state: inout DashboardState, _ action: Action) -> [Effect] 
         return state.startRefresh()
     case .tick(let now):
         state.now = now
+        // Counts follow time: a key crossing into "expiring" or "expired"
+        // changes them even when no refresh brings new data.
+        if let until = state.counts.validUntil, now >= until { state.counts = KeyCounts.of(state.keys, now: now) }
         if let message = state.message, now.timeIntervalSince(message.at) > 8, message.severity != .error || now.timeIntervalSince(message.at) > 30 {
             state.message = nil
         }
@@ -88,8 +102,17 @@ public func reduce(_ state: inout DashboardState, _ action: Action) -> [Effect] 
         return [.copyToClipboard(secret.secret)]
 
     case .quit:
-        state.quitting = true
-        return [.cancelRefresh, .quit]
+        if state.pendingWrites.isEmpty || state.pane == .quitPending { return state.quit() }
+        state.prompt = nil
+        state.pane = .quitPending
+        return []
+    case .quitNow: return state.quit()
+    case .quitWhenWritesFinish:
+        state.quitWhenIdle = true
+        if state.pane == .quitPending { state.pane = .list }
+        state.say("quitting once the server answers (q quits now)", .info)
+        return []
+    case .abandonWrites(let at): return state.abandonWrites(at: at)
 
     case .listLoaded(let result, let at): return state.listLoaded(result, at: at)
     case .detailLoaded(let keyId, let result, let at): state.detailLoaded(keyId, result, at: at); return []
@@ -112,6 +135,11 @@ extension DashboardState {
     mutating func log(_ entry: ActivityEntry) {
         activity.append(entry)
         if activity.count > Self.activityLimit { activity.removeFirst(activity.count - Self.activityLimit) }
+    }
+
+    mutating func quit() -> [Effect] {
+        quitting = true
+        return [.cancelRefresh, .quit]
     }
 
     /// The key a pane is about (detail, confirm-revoke), if any.

@@ -84,6 +84,7 @@ extension DashboardState {
         case .notFound: "not found (404)"
         case .rejected(let status, _, _, _): "HTTP \(status)"
         case .undecodable: "unreadable answer"
+        case .tooLarge: "answer too large"
         }
     }
 

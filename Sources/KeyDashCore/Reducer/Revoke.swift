@@ -70,8 +70,10 @@ extension DashboardState {
             pane = .list
             guard marks[c.keyId] != .revoking, marks[c.keyId] != .revoked else { return [] }
             marks[c.keyId] = .revoking
+            let ref = KeyRef(keyId: c.keyId, userId: c.userId)
+            revokesInFlight[c.keyId] = ref
             say("revoking \(c.keyId)…", .info)
-            return [.revoke(KeyRef(keyId: c.keyId, userId: c.userId))]
+            return [.revoke(ref)]
         case .bulkRevoke(let b):
             guard !readOnly else { pane = .list; return [] }
             guard b.isConfirmable else {
@@ -82,7 +84,10 @@ extension DashboardState {
             bulkSelection.removeAll()
             let refs = b.keys.filter { marks[$0.keyId] != .revoking && marks[$0.keyId] != .revoked }
             guard !refs.isEmpty else { return [] }
-            for ref in refs { marks[ref.keyId] = .revoking }
+            for ref in refs {
+                marks[ref.keyId] = .revoking
+                revokesInFlight[ref.keyId] = ref
+            }
             bulkProgress = BulkProgress(total: refs.count, outstanding: Set(refs.map(\.keyId)))
             say("revoking \(refs.count) keys…", .info)
             return refs.map { .revoke($0) }
@@ -95,6 +100,8 @@ extension DashboardState {
     }
 
     mutating func revokeFinished(_ ref: KeyRef, _ result: Result<KeyChange, APIError>, at: Date) -> [Effect] {
+        // An answer for a write already given up on (recorded as unknown) changes nothing.
+        guard revokesInFlight.removeValue(forKey: ref.keyId) != nil else { return [] }
         let alias = keys[ref.keyId]?.alias
         var effects: [Effect] = []
         switch result {
@@ -107,10 +114,17 @@ extension DashboardState {
             log(ActivityEntry(at: at, kind: .revoked, keyId: ref.keyId, alias: alias, userId: ref.userId))
             effects.append(.audit(audit("revoke", ref, alias: alias, result: "ok", requestId: change.requestId, at: at)))
             if bulkProgress == nil { say("revoked \(ref.keyId)\(alias.map { " (\($0))" } ?? "")", .success) }
+        case .failure(let error) where error.outcomeUnknown:
+            // Sent, but no answer: the server may have revoked it. The next
+            // refresh shows which; the key is not marked either way meanwhile.
+            marks[ref.keyId] = nil
+            log(ActivityEntry(at: at, kind: .revokeFailed, keyId: ref.keyId, alias: alias, userId: ref.userId, detail: "outcome unknown: \(error.description)"))
+            effects.append(.audit(audit("revoke", ref, alias: alias, result: "unknown", requestId: error.requestId, at: at, detail: error.description)))
+            say("revoke of \(ref.keyId): outcome unknown (\(error.description)); r refreshes to see", .error)
         case .failure(let error):
             marks[ref.keyId] = nil
             log(ActivityEntry(at: at, kind: .revokeFailed, keyId: ref.keyId, alias: alias, userId: ref.userId, detail: error.description))
-            effects.append(.audit(audit("revoke", ref, alias: alias, result: "error: \(error.description)", requestId: error.requestId, at: at)))
+            effects.append(.audit(audit("revoke", ref, alias: alias, result: "error", requestId: error.requestId, at: at, detail: error.description)))
             say("revoke of \(ref.keyId) failed: \(error.description)", .error)
         }
         if var progress = bulkProgress, progress.outstanding.remove(ref.keyId) != nil {
@@ -125,8 +139,28 @@ extension DashboardState {
         return effects
     }
 
-    func audit(_ action: String, _ ref: KeyRef?, user: String? = nil, alias: String?, result: String, requestId: String?, at: Date) -> AuditEntry {
+    func audit(_ action: String, _ ref: KeyRef?, user: String? = nil, alias: String?, result: String, requestId: String?, at: Date,
+               detail: String? = nil) -> AuditEntry {
         AuditEntry(time: at, org: orgId, endpointHost: endpointHost, action: action, keyId: ref?.keyId,
-                   user: ref?.userId ?? user ?? "", alias: alias, result: result, requestId: requestId)
+                   user: ref?.userId ?? user ?? "", alias: alias, result: result, requestId: requestId, detail: detail)
+    }
+
+    /// At exit: every write still unanswered is audited as `unknown`.
+    mutating func abandonWrites(at: Date) -> [Effect] {
+        var effects: [Effect] = []
+        for write in pendingWrites {
+            switch write {
+            case .create(let request):
+                effects.append(.audit(audit("create", nil, user: request.userId, alias: request.alias, result: "unknown", requestId: nil, at: at,
+                                            detail: "no answer before keydash exited")))
+            case .revoke(let ref):
+                effects.append(.audit(audit("revoke", ref, alias: keys[ref.keyId]?.alias, result: "unknown", requestId: nil, at: at,
+                                            detail: "no answer before keydash exited")))
+                marks[ref.keyId] = nil
+            }
+        }
+        createInFlight = nil
+        revokesInFlight.removeAll()
+        return effects
     }
 }

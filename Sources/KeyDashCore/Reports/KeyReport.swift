@@ -65,14 +65,19 @@ public enum KeyReport {
     }
 
     /// RFC 4180 quoting; control characters are made visible so that a CSV
-    /// printed to a terminal can't carry escape sequences.
+    /// printed to a terminal can't carry escape sequences, and a field that a
+    /// spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR first)
+    /// gets a leading `'` (the OWASP advice), so it stays text.
     static func csvField(_ raw: String) -> String {
-        let value = DisplayText.sanitize(raw)
+        var value = DisplayText.sanitize(raw)
+        if let first = raw.unicodeScalars.first, formulaStarts.contains(first) { value = "'" + value }
         if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return value
     }
+
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
 
     // MARK: JSON
 
@@ -80,7 +85,27 @@ public enum KeyReport {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return escapeUnsafe(String(decoding: data, as: UTF8.self)) + "\n"
+    }
+
+    /// JSON text with DEL, C1, bidi and invisible characters written as
+    /// `\uXXXX` (the encoder escapes only C0): the data stays exact for a
+    /// parser, and nothing raw reaches a terminal that shows it. Outside
+    /// strings JSON holds only ASCII, so every such character is in a string.
+    public static func escapeUnsafe(_ json: String) -> String {
+        // Raw C0 in encoder output is only the layout's own whitespace.
+        func needsEscape(_ s: Unicode.Scalar) -> Bool { s.value >= 0x20 && DisplayText.isUnsafe(s) }
+        guard json.unicodeScalars.contains(where: needsEscape) else { return json }
+        var out = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            guard needsEscape(scalar) else { out.append(scalar); continue }
+            for unit in String(scalar).utf16 {
+                out.append(contentsOf: "\\u".unicodeScalars)
+                let hex = String(unit, radix: 16)
+                out.append(contentsOf: (String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+            }
+        }
+        return String(out)
     }
 
     // MARK: Helpers

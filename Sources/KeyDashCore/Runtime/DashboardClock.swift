@@ -10,6 +10,7 @@ public struct SystemClock: DashboardClock {
     public init() {}
     public func now() -> Date { Date() }
     public func sleep(for seconds: TimeInterval) async throws {
-        try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+        // Clamped: a conversion of a huge or non-finite value would trap.
+        try await Task.sleep(nanoseconds: UInt64(min(max(0, seconds.isNaN ? 0 : seconds), 86_400 * 365) * 1_000_000_000))
     }
 }

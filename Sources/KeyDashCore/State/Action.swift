@@ -52,7 +52,15 @@ public enum Action: Sendable {
     case copyKeyId
     case copySecret
 
+    /// q or Ctrl-C: asks first when a create or revoke is in flight.
     case quit
+    /// A signal (SIGTERM, SIGHUP, SIGINT): quit without asking.
+    case quitNow
+    /// From the quit-pending modal: quit once the writes in flight are answered.
+    case quitWhenWritesFinish
+    /// At exit, for writes still unanswered after the grace period: audited
+    /// with result `unknown` (the server may have acted).
+    case abandonWrites(at: Date)
 
     // Results
     case listLoaded(Result<[UserApiKey], APIError>, at: Date)
@@ -106,9 +114,11 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var alias: String?
     public var result: String
     public var requestId: String?
+    /// Why, when the result is `error` or `unknown`.
+    public var detail: String?
 
     public init(time: Date, org: String, endpointHost: String, action: String, keyId: String?, user: String,
-                alias: String?, result: String, requestId: String?) {
+                alias: String?, result: String, requestId: String?, detail: String? = nil) {
         self.time = APITime.format(time) + "Z"
         self.org = org
         self.endpointHost = endpointHost
@@ -118,5 +128,6 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         self.alias = alias
         self.result = result
         self.requestId = requestId
+        self.detail = detail
     }
 }

@@ -105,6 +105,12 @@ public struct DashboardState: Sendable {
     public internal(set) var bulkSelection: Set<String> = []
     public internal(set) var bulkProgress: BulkProgress?
     public internal(set) var quitting = false
+    /// The create sent and not yet answered (one at a time).
+    public internal(set) var createInFlight: CreateKeyRequest?
+    /// Revokes sent and not yet answered, by key id.
+    public internal(set) var revokesInFlight: [String: KeyRef] = [:]
+    /// Quit once the writes in flight are answered (and any new secret read).
+    public internal(set) var quitWhenIdle = false
 
     /// Deterministic jitter for backoff, so `reduce` stays pure.
     var random: JitterSource
@@ -121,6 +127,13 @@ public struct DashboardState: Sendable {
         self.now = now
         self.filter.user = userFilter
         self.random = JitterSource(seed: seed)
+    }
+
+    /// Creates and revokes sent and not yet answered.
+    public var pendingWrites: [PendingWrite] {
+        var writes: [PendingWrite] = createInFlight.map { [.create($0)] } ?? []
+        writes += revokesInFlight.keys.sorted().compactMap { revokesInFlight[$0].map(PendingWrite.revoke) }
+        return writes
     }
 
     public var selectedKeyId: String? {

@@ -102,11 +102,19 @@ public struct KeyCounts: Sendable, Hashable {
     public var expiringSoon = 0
     public var expired = 0
     public var revoked = 0
+    /// The first moment a key's status moves on (active → expiring →
+    /// expired) and these counts go stale; nil when none ever will.
+    public var validUntil: Date?
     public init() {}
 
     public static func of(_ keys: [String: UserApiKey], now: Date) -> KeyCounts {
         var counts = KeyCounts()
+        var next = Date.distantFuture
         for key in keys.values {
+            if !key.isRevoked, let exp = key.expirationTime?.date, exp > now {
+                let expiring = exp.addingTimeInterval(-KeyHygiene.expiringWindow)
+                next = min(next, expiring > now ? expiring : exp)
+            }
             switch KeyStatus.of(key, now: now) {
             case .active: counts.active += 1
             case .expiring: counts.active += 1; counts.expiringSoon += 1
@@ -114,6 +122,7 @@ public struct KeyCounts: Sendable, Hashable {
             case .revoked: counts.revoked += 1
             }
         }
+        counts.validUntil = next == .distantFuture ? nil : next
         return counts
     }
 }

@@ -11,6 +11,21 @@ public enum Pane: Sendable, Hashable {
     case secret(OnceSecret)
     case help
     case activity
+    /// Quit asked for while a create or revoke is in flight.
+    case quitPending
+}
+
+/// A create or revoke sent and not yet answered.
+public enum PendingWrite: Sendable, Hashable {
+    case create(CreateKeyRequest)
+    case revoke(KeyRef)
+
+    public var summary: String {
+        switch self {
+        case .create(let r): "create a key for \(r.userId)" + (r.alias.map { " (\($0))" } ?? "")
+        case .revoke(let ref): "revoke \(ref.keyId) (\(ref.userId))"
+        }
+    }
 }
 
 /// The confirm-revoke modal: confirmed only by typing the key id exactly and

@@ -96,6 +96,13 @@ public enum KeyTable {
             case .enter, .escape, .char("q"): return .back
             default: return nil
             }
+        case .quitPending:
+            switch key {
+            case .char("w"), .enter: return .quitWhenWritesFinish
+            case .char("q"): return .quit
+            case .escape: return .back
+            default: return nil
+            }
         case .help, .activity:
             switch key {
             case .escape, .char("q"), .enter: return .back

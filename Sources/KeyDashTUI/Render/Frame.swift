@@ -1,4 +1,5 @@
 import KeyDashCore
+import WhyLabsAPI
 
 /// One screen cell: a grapheme (empty for the second half of a wide
 /// character) and the role that styles it.

@@ -1,5 +1,6 @@
 import Foundation
 import KeyDashCore
+import WhyLabsAPI
 
 /// Org, endpoint, counts and refresh state.
 enum HeaderView {
@@ -134,6 +135,7 @@ enum HintsView {
         case .create: hints = ["Tab next field", "Space tick scope", "Left/Right choose", "Enter create", "Esc cancel"]
         case .secret: hints = ["c copy (OSC 52)", "Enter/Esc close: the secret is then gone"]
         case .help, .activity: hints = ["Esc back"]
+        case .quitPending: hints = ["w wait, then quit", "q quit now", "Esc stay"]
         }
         // How to get help and how to quit are never the hints that get cut.
         let essential = hints.filter { $0 == "? help" || $0 == "q quit" }

@@ -46,6 +46,7 @@ public enum Renderer {
         case .secret(let secret): SecretView.draw(&frame, ctx, secret: secret, screen: frame.bounds)
         case .help: HelpView.draw(&frame, ctx, area: body)
         case .activity: ActivityView.draw(&frame, ctx, area: body)
+        case .quitPending: QuitPendingView.draw(&frame, ctx, screen: frame.bounds)
         }
         return frame
     }
@@ -63,10 +64,11 @@ public enum Renderer {
     /// "updated … ago" label and relative times), so the event loop sleeps
     /// until then and no longer.
     public static func secondsUntilLabelsChange(_ state: DashboardState) -> TimeInterval {
-        guard let last = state.refresh.lastSuccess else { return 60 }
+        let countsChange = state.counts.validUntil.map { max(0, $0.timeIntervalSince(state.now)) } ?? .infinity
+        guard let last = state.refresh.lastSuccess else { return min(60, countsChange) }
         let elapsed = state.now.timeIntervalSince(last)
-        if elapsed < 60 { return 10 - elapsed.truncatingRemainder(dividingBy: 10) }
-        return 60 - elapsed.truncatingRemainder(dividingBy: 60)
+        let label = elapsed < 60 ? 10 - elapsed.truncatingRemainder(dividingBy: 10) : 60 - elapsed.truncatingRemainder(dividingBy: 60)
+        return min(label, countsChange)
     }
 }
 

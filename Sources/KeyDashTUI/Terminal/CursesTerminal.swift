@@ -1,6 +1,7 @@
 import CNCursesW
 import Foundation
 import KeyDashCore
+import WhyLabsAPI
 
 public struct TerminalError: Error, CustomStringConvertible {
     public let description: String
@@ -22,6 +23,8 @@ final class CursesTerminal {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw TerminalError(description: "the dashboard needs a terminal; use `keydash list` in scripts")
         }
+        // The modes as found, for the crash handler (endwin restores them otherwise).
+        CrashRestore.saveTerminalModes()
         // newterm, unlike initscr, reports an unknown TERM instead of exiting.
         guard kd_newterm_stdio() != nil else {
             let term = ProcessInfo.processInfo.environment["TERM"] ?? "(unset)"
@@ -44,7 +47,17 @@ final class CursesTerminal {
             colors = Int(kd_colors())
         }
         capability = ColorCapability.from(colors: colors, noColor: noColor)
-        CrashRestore.install()
+        hasAlternateScreen = Self.capability("smcup") != nil
+        CrashRestore.install(clearScreen: !hasAlternateScreen)
+    }
+
+    /// Without an alternate screen (vt100) what was drawn stays in the
+    /// terminal after exit, a new key's secret included: it is erased first.
+    let hasAlternateScreen: Bool
+
+    static func capability(_ name: String) -> String? {
+        guard let value = tigetstr(name), Int(bitPattern: value) > 0 else { return nil }
+        return String(cString: value)
     }
 
     var size: (rows: Int, columns: Int) { (Int(kd_lines()), Int(kd_cols())) }
@@ -114,20 +127,23 @@ final class CursesTerminal {
         _ = wideBuffer.withUnsafeBufferPointer { kd_put_cell(Int32(y), Int32(x), $0.baseAddress, style.attrs, style.pair) }
     }
 
-    /// Every key waiting in curses' buffer, decoded.
-    func readKeys() -> [KeyPress] {
+    /// Every key waiting in curses' buffer, decoded, and whether anything at
+    /// all was read (a key keydash has no use for still counts as input).
+    func readKeys() -> (keys: [KeyPress], gotInput: Bool) {
         var keys: [KeyPress] = []
         var ch: wint_t = 0
-        while keys.count < 256 {
+        var reads = 0
+        while reads < 256 {
             let result = wget_wch(kd_stdscr(), &ch)
             if result == kd_err() { break }
+            reads += 1
             if result == kd_key_code_yes() {
                 if let key = decodeFunctionKey(Int32(ch)) { keys.append(key) }
             } else if let key = decodeCharacter(UInt32(ch)) {
                 keys.append(key)
             }
         }
-        return keys
+        return (keys, reads > 0)
     }
 
     private func decodeFunctionKey(_ code: Int32) -> KeyPress? {
@@ -183,6 +199,11 @@ final class CursesTerminal {
     func end() {
         guard !ended else { return }
         ended = true
+        if !hasAlternateScreen {
+            erase()
+            clearok(kd_stdscr(), true)
+            wrefresh(kd_stdscr())
+        }
         curs_set(1)
         endwin()
     }
@@ -190,14 +211,30 @@ final class CursesTerminal {
 
 /// On a crash (a trap, abort or bad access) the terminal is put back before
 /// the process dies: the restore sequence is prepared in advance and written
-/// with write(2), the only safe thing in a signal handler.
+/// with write(2), and the saved modes set with tcsetattr(3), both
+/// async-signal-safe, the only things done in the handler.
 enum CrashRestore {
     nonisolated(unsafe) static var bytes: UnsafeMutablePointer<UInt8>?
     nonisolated(unsafe) static var count = 0
+    nonisolated(unsafe) static var modes = UnsafeMutablePointer<termios>.allocate(capacity: 1)
+    nonisolated(unsafe) static var haveModes = false
 
-    static func install() {
-        var sequence = "\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h"
-        if let rmcup = tigetstr("rmcup"), Int(bitPattern: rmcup) > 0 { sequence += String(cString: rmcup) }
+    static func saveTerminalModes() {
+        haveModes = tcgetattr(STDIN_FILENO, modes) == 0
+    }
+
+    static func install(clearScreen: Bool) {
+        // Mouse reporting off, attributes reset, keypad transmit off, cursor
+        // shown, then back to the normal screen (or, without one, a cleared
+        // screen, so no secret is left behind).
+        var sequence = "\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1006l\u{1B}[0m"
+        sequence += CursesTerminal.capability("rmkx") ?? "\u{1B}[?1l\u{1B}>"
+        sequence += "\u{1B}[?25h"
+        if clearScreen {
+            sequence += CursesTerminal.capability("clear") ?? "\u{1B}[H\u{1B}[2J"
+        } else if let rmcup = CursesTerminal.capability("rmcup") {
+            sequence += rmcup
+        }
         sequence += "\r\n"
         let utf8 = Array(sequence.utf8)
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: utf8.count)
@@ -207,6 +244,7 @@ enum CrashRestore {
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
             signal(sig) { sig in
                 if let bytes = CrashRestore.bytes { _ = write(STDOUT_FILENO, bytes, CrashRestore.count) }
+                if CrashRestore.haveModes { _ = tcsetattr(STDIN_FILENO, TCSANOW, CrashRestore.modes) }
                 signal(sig, SIG_DFL)
                 raise(sig)
             }

@@ -42,6 +42,10 @@ public final class DashboardApp: @unchecked Sendable {
         if let index = themeNames.firstIndex(of: theme.name) { state.themeIndex = index }
     }
 
+    /// How long quitting waits for creates and revokes in flight before
+    /// recording them as `unknown`.
+    public static let writeGracePeriod: TimeInterval = 3
+
     /// Runs until the user quits, a signal arrives or the terminal goes away.
     /// Call from a thread of its own: it blocks.
     public func run() throws {
@@ -53,18 +57,53 @@ public final class DashboardApp: @unchecked Sendable {
         let signalSources = installSignalSources(events)
         defer { signalSources.forEach { $0.cancel() } }
 
-        let (effects, effectSink) = AsyncStream<[Effect]>.makeStream()
         let runner = EffectRunner(service: service, auditLog: auditLog, send: { events.post(.action($0)) })
-        let effectPump = Task {
-            for await batch in effects { await runner.run(batch) }
-        }
+        let effects = EffectPump(runner: runner)
         defer {
-            effectSink.finish()
-            effectPump.cancel()
-            let done = DispatchSemaphore(value: 0)
-            Task { await runner.stop(); done.signal() }
-            done.wait()
+            finishWrites(events: events, effects: effects)
+            effects.stop()
         }
+        let loop = Loop(terminal: terminal, events: events, effects: effects)
+
+        var (rows, columns) = terminal.size
+        state.now = Date()
+        _ = reduce(&state, .resize(rows: Layout.listRows(forHeight: rows), columns: columns))
+        loop.perform(state.start())
+
+        var dirty = true
+        var drawn = false
+        while !state.quitting {
+            if dirty {
+                let frame = Renderer.render(state, width: columns, height: rows, options: RenderOptions(ascii: !terminal.utf8, themeName: theme.name))
+                terminal.draw(frame)
+                dirty = false
+                if !drawn { drawn = true; TestHooks.afterFirstFrame() }
+            }
+            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: events.readFD, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, pollTimeout())
+            if ready < 0 && errno != EINTR { break }
+
+            let previousTheme = state.themeIndex
+            dispatch(.tick(Date()), loop)
+            dirty = true
+            if fds[0].revents != 0 {
+                guard handleInput(fds[0].revents, loop, rows: &rows, columns: &columns) else { break }  // end of input
+            }
+            if fds[1].revents & Int16(POLLIN) != 0 {
+                handleEvents(loop, rows: &rows, columns: &columns)
+            }
+            if state.themeIndex != previousTheme, themeNames.indices.contains(state.themeIndex) {
+                switchTheme(to: themeNames[state.themeIndex], terminal: terminal)
+            }
+        }
+    }
+
+    /// What the loop's handlers share.
+    private struct Loop {
+        let terminal: CursesTerminal
+        let events: EventQueue
+        let effects: EffectPump
 
         func perform(_ list: [Effect]) {
             var forRunner: [Effect] = []
@@ -75,78 +114,77 @@ public final class DashboardApp: @unchecked Sendable {
                 default: forRunner.append(effect)
                 }
             }
-            if !forRunner.isEmpty { effectSink.yield(forRunner) }
+            effects.send(forRunner)
         }
+    }
 
-        var (rows, columns) = terminal.size
-        state.now = Date()
-        _ = reduce(&state, .resize(rows: Layout.listRows(forHeight: rows), columns: columns))
-        perform(state.start())
+    private func dispatch(_ action: Action, _ loop: Loop) {
+        loop.perform(reduce(&state, action))
+    }
 
-        var emptyReads = 0
-        var dirty = true
-        while !state.quitting {
-            if dirty {
-                let frame = Renderer.render(state, width: columns, height: rows, options: RenderOptions(ascii: !terminal.utf8, themeName: theme.name))
-                terminal.draw(frame)
-                dirty = false
-            }
-            let wait = Renderer.secondsUntilLabelsChange(state)
-            let messageWait = state.message.map { max(0.5, 8.5 - Date().timeIntervalSince($0.at)) } ?? wait
-            let timeout = Int32(max(50, min(60_000, min(wait, messageWait) * 1000)))
-            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: events.readFD, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, timeout)
-            if ready < 0 && errno != EINTR { break }
+    /// Sleep until a label on screen changes (relative times, message expiry), no longer.
+    private func pollTimeout() -> Int32 {
+        let wait = Renderer.secondsUntilLabelsChange(state)
+        let messageWait = state.message.map { max(0.5, 8.5 - state.now.timeIntervalSince($0.at)) } ?? wait
+        return Int32(max(50, min(60_000, min(wait, messageWait) * 1000)))
+    }
 
-            let previousTheme = state.themeIndex
-            func dispatch(_ action: Action) {
-                perform(reduce(&state, action))
-                dirty = true
+    /// Keys from the terminal. False when input has ended: a hangup, an
+    /// error, or a readable terminal that has nothing to read (a dropped SSH
+    /// connection), so the loop ends instead of spinning.
+    private func handleInput(_ revents: Int16, _ loop: Loop, rows: inout Int, columns: inout Int) -> Bool {
+        if revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return false }
+        let (keys, gotInput) = loop.terminal.readKeys()
+        if !gotInput && !InputProbe.hasPendingBytes(STDIN_FILENO) { return false }
+        for key in keys {
+            if key == .resize {
+                (rows, columns) = loop.terminal.size
+                dispatch(.resize(rows: Layout.listRows(forHeight: rows), columns: columns), loop)
+                continue
             }
-            dispatch(.tick(Date()))
-
-            if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 && fds[0].revents & Int16(POLLIN) == 0 {
-                break  // the terminal is gone (SSH dropped)
-            }
-            if fds[0].revents & Int16(POLLIN) != 0 {
-                let keys = terminal.readKeys()
-                if keys.isEmpty {
-                    emptyReads += 1
-                    // Readable but nothing to read, again and again: end of input.
-                    if emptyReads >= 3 && isEndOfInput() { break }
-                } else {
-                    emptyReads = 0
-                }
-                for key in keys {
-                    if key == .resize {
-                        (rows, columns) = terminal.size
-                        dispatch(.resize(rows: Layout.listRows(forHeight: rows), columns: columns))
-                        continue
-                    }
-                    if let action = KeyTable.action(for: key, in: state, themeCount: themeNames.count) {
-                        dispatch(action)
-                    }
-                }
-            }
-            if fds[1].revents & Int16(POLLIN) != 0 {
-                for event in events.drain() {
-                    switch event {
-                    case .action(let action): dispatch(action)
-                    case .signal(SIGWINCH):
-                        var r: Int32 = 0, c: Int32 = 0
-                        if kd_terminal_size(STDOUT_FILENO, &r, &c) == 0 { terminal.resize(rows: Int(r), columns: Int(c)) }
-                        (rows, columns) = terminal.size
-                        dispatch(.resize(rows: Layout.listRows(forHeight: rows), columns: columns))
-                    case .signal:
-                        dispatch(.quit)
-                    }
-                }
-            }
-            if state.themeIndex != previousTheme, themeNames.indices.contains(state.themeIndex) {
-                switchTheme(to: themeNames[state.themeIndex], terminal: terminal)
+            if let action = KeyTable.action(for: key, in: state, themeCount: themeNames.count) {
+                dispatch(action, loop)
             }
         }
+        return true
+    }
+
+    /// Finished requests and signals.
+    private func handleEvents(_ loop: Loop, rows: inout Int, columns: inout Int) {
+        for event in loop.events.drain() {
+            switch event {
+            case .action(let action): dispatch(action, loop)
+            case .signal(SIGWINCH):
+                var r: Int32 = 0, c: Int32 = 0
+                if kd_terminal_size(STDOUT_FILENO, &r, &c) == 0 { loop.terminal.resize(rows: Int(r), columns: Int(c)) }
+                (rows, columns) = loop.terminal.size
+                dispatch(.resize(rows: Layout.listRows(forHeight: rows), columns: columns), loop)
+            case .signal:
+                dispatch(.quitNow, loop)
+            }
+        }
+    }
+
+    /// At exit: creates and revokes in flight get a few seconds to be
+    /// answered (and audited); what is still open then is audited as
+    /// `unknown`. Refreshes are simply dropped.
+    private func finishWrites(events: EventQueue, effects: EffectPump) {
+        let deadline = Date().addingTimeInterval(Self.writeGracePeriod)
+        while !state.pendingWrites.isEmpty, Date() < deadline {
+            var fds = [pollfd(fd: events.readFD, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 1, Int32(max(1, deadline.timeIntervalSinceNow * 1000)))
+            for case .action(let action) in events.drain() {
+                switch action {
+                case .revokeFinished, .createFinished:
+                    // Only the audit lines matter now: no pane opens, no secret is shown.
+                    effects.send(reduce(&state, action).filter { if case .audit = $0 { true } else { false } })
+                default:
+                    break
+                }
+            }
+        }
+        effects.send(reduce(&state, .abandonWrites(at: Date())))
+        effects.drain()
     }
 
     private func switchTheme(to name: String, terminal: CursesTerminal) {
@@ -157,14 +195,6 @@ public final class DashboardApp: @unchecked Sendable {
         case .failure(let error):
             _ = reduce(&state, .showMessage("theme \(error.description)", .error))
         }
-    }
-
-    /// True when stdin has reached end of file (the connection is gone).
-    private func isEndOfInput() -> Bool {
-        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)]
-        guard poll(&fds, 1, 0) > 0 else { return false }
-        var available: Int32 = 0
-        return ioctl(STDIN_FILENO, UInt(FIONREAD), &available) == 0 && available == 0
     }
 
     private func installSignalSources(_ events: EventQueue) -> [any DispatchSourceSignal] {
@@ -184,6 +214,71 @@ extension ThemeCatalog {
             return .success(try theme(named: name) as Theme)
         } catch {
             return .failure(error)
+        }
+    }
+}
+
+/// Effects for the runner, in order, from the curses thread.
+final class EffectPump: @unchecked Sendable {
+    private let runner: EffectRunner
+    private let stream: AsyncStream<[Effect]>
+    private let sink: AsyncStream<[Effect]>.Continuation
+    private let task: Task<Void, Never>
+
+    init(runner: EffectRunner) {
+        self.runner = runner
+        (stream, sink) = AsyncStream<[Effect]>.makeStream()
+        let stream = self.stream
+        task = Task {
+            for await batch in stream { await runner.run(batch) }
+        }
+    }
+
+    func send(_ effects: [Effect]) {
+        if !effects.isEmpty { sink.yield(effects) }
+    }
+
+    /// Blocks until every effect sent so far has been handed to the runner.
+    func drain() {
+        let done = DispatchSemaphore(value: 0)
+        sink.yield([])
+        sink.finish()
+        Task { [task] in
+            await task.value
+            done.signal()
+        }
+        done.wait()
+    }
+
+    /// Cancels the timer and every request still in flight.
+    func stop() {
+        sink.finish()
+        task.cancel()
+        let done = DispatchSemaphore(value: 0)
+        Task { [runner] in
+            await runner.stop()
+            done.signal()
+        }
+        done.wait()
+    }
+}
+
+/// Whether the terminal has bytes waiting. A failing FIONREAD (EIO after a
+/// hangup) counts as none: input has ended.
+enum InputProbe {
+    static func hasPendingBytes(_ fd: Int32) -> Bool {
+        var available: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &available) == 0 && available > 0
+    }
+}
+
+/// Switches used only by the end-to-end tests, read from the environment.
+enum TestHooks {
+    /// `KEYDASH_TEST_CRASH=after-first-frame` traps once the first frame is
+    /// on screen, so a test can check the terminal is restored after a crash.
+    static func afterFirstFrame() {
+        if ProcessInfo.processInfo.environment["KEYDASH_TEST_CRASH"] == "after-first-frame" {
+            fatalError("crash requested by KEYDASH_TEST_CRASH")
         }
     }
 }
