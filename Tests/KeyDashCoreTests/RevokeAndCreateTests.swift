@@ -195,6 +195,36 @@ import WhyLabsAPI
         #expect(state.activity.filter { $0.kind == .revoked }.count == 2)
         #expect(state.activity.filter { $0.kind == .revokeFailed }.count == 1)
     }
+
+    @Test func aSingleMarkIsConfirmedByItsKeyIdNotByTheCount() {
+        var state = loadedState(ids(3).map { makeKey($0) })
+        _ = reduce(&state, .moveSelection(2))
+        _ = reduce(&state, .toggleMark)  // marks KEY0000002
+        _ = reduce(&state, .home)
+        _ = reduce(&state, .requestRevoke)
+        #expect(state.pane == .confirmRevoke(RevokeConfirmation(keyId: "KEY0000002", userId: "user-1")))
+        state.type("1")
+        #expect(reduce(&state, .confirm).isEmpty, "typing 1 revokes nothing")
+        _ = reduce(&state, .confirmationInput(.clear))
+        state.type("KEY0000002")
+        #expect(reduce(&state, .confirm) == [.revoke(KeyRef(keyId: "KEY0000002", userId: "user-1"))])
+        #expect(state.bulkSelection.isEmpty)
+    }
+
+    @Test func marksHiddenByTheFilterAreNamedInTheBulkModal() {
+        var state = loadedState([makeKey("AAAA000001", alias: "prod-a"), makeKey("BBBB000002", alias: "prod-b"), makeKey("CCCC000003", alias: "dev-c")])
+        _ = reduce(&state, .toggleMark)  // AAAA
+        _ = reduce(&state, .toggleMark)  // BBBB
+        _ = reduce(&state, .toggleMark)  // CCCC
+        _ = reduce(&state, .beginFilter)
+        for c in "dev" { _ = reduce(&state, .promptInput(.insert(String(c)))) }
+        _ = reduce(&state, .promptCommit)
+        #expect(state.visible == ["CCCC000003"])
+        _ = reduce(&state, .requestRevoke)
+        guard case .bulkRevoke(let b) = state.pane else { Issue.record("no bulk pane"); return }
+        #expect(b.keys.count == 3)
+        #expect(b.hidden == ["AAAA000001", "BBBB000002"])
+    }
 }
 
 @Suite struct CreateTests {

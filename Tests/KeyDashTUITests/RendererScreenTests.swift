@@ -90,6 +90,25 @@ import WhyLabsAPI
         }
     }
 
+    @Test func theBulkModalShowsHiddenMarksAndTheSessionsOwnKey() {
+        var s = sampleState()
+        for _ in 0..<3 { _ = reduce(&s, .toggleMark) }
+        let marked = s.bulkSelection
+        #expect(marked.contains("Adm1nKey00"), "the sample's own key is among the first three rows")
+        _ = reduce(&s, .beginFilter)
+        for c in "k8s" { _ = reduce(&s, .promptInput(.insert(String(c)))) }
+        _ = reduce(&s, .promptCommit)
+        _ = reduce(&s, .requestRevoke)
+        let text = screen(s)
+        #expect(text.contains("REVOKE 3 KEYS"))
+        #expect(text.contains("2 of these are hidden by the current filter."))
+        #expect(text.contains("Adm1nKey00  [hidden, keydash's key]  keydash-admin  admin"))
+        #expect(text.contains("One is the key keydash is using"))
+        let hiddenRows = text.split(separator: "\n").filter { $0.contains("[hidden") }
+        #expect(hiddenRows.count == 2)
+        #expect(!text.split(separator: "\n").contains { $0.contains("K9s7sidecr") && $0.contains("hidden") })
+    }
+
     @Test func helpAt80x24ListsEveryBinding() {
         var s = sampleState()
         _ = reduce(&s, .showHelp)

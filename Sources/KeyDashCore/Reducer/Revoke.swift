@@ -17,7 +17,15 @@ extension DashboardState {
         }
         if pane == .list, !bulkSelection.isEmpty {
             let refs = bulkSelection.sorted().compactMap { id in keys[id].map { KeyRef(keyId: id, userId: $0.userId) } }
-            if !refs.isEmpty { pane = .bulkRevoke(BulkRevokeConfirmation(keys: refs)) }
+            if refs.count == 1, let only = refs.first {
+                // One key is confirmed like any single key: by its id, not by "1".
+                pane = .confirmRevoke(RevokeConfirmation(keyId: only.keyId, userId: only.userId))
+            } else if !refs.isEmpty {
+                // Only the marked keys are looked up: no pass over the whole list.
+                let state = self
+                let shown = Set(refs.map(\.keyId).filter { id in KeyList.isVisible(id, in: state) })
+                pane = .bulkRevoke(BulkRevokeConfirmation(keys: refs, hidden: Set(refs.map(\.keyId)).subtracting(shown)))
+            }
             return []
         }
         guard pane == .list || isDetailPane, let id = paneKeyId ?? selectedKeyId, let key = keys[id] else { return [] }
@@ -68,6 +76,7 @@ extension DashboardState {
                 return []
             }
             pane = .list
+            bulkSelection.remove(c.keyId)
             guard marks[c.keyId] != .revoking, marks[c.keyId] != .revoked else { return [] }
             marks[c.keyId] = .revoking
             let ref = KeyRef(keyId: c.keyId, userId: c.userId)

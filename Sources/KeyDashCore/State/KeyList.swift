@@ -59,6 +59,16 @@ public enum KeyList {
         return rows.map(\.keyId)
     }
 
+    /// Whether the list shows this key now (the filters, not the scroll).
+    static func isVisible(_ id: String, in state: DashboardState) -> Bool {
+        guard let key = state.keys[id] else { return false }
+        let f = state.filter
+        if key.isRevoked && !f.showRevoked && state.marks[id] != .revoked { return false }
+        if let user = f.user, key.userId != user { return false }
+        if let hygiene = f.hygiene, KeyHygiene.of(key, now: state.now).isDisjoint(with: hygiene) { return false }
+        return f.text.isEmpty || matches(key, f.text.lowercased())
+    }
+
     /// The filter matches alias, key id, user and scopes, case-insensitively.
     public static func matches(_ key: UserApiKey, _ needle: String) -> Bool {
         if key.keyId.lowercased().contains(needle) { return true }

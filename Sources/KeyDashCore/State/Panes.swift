@@ -41,11 +41,17 @@ public struct RevokeConfirmation: Sendable, Hashable {
     public var isConfirmable: Bool { typed == keyId }
 }
 
-/// Revoking the marked keys: confirmed by typing how many.
+/// Revoking the marked keys: confirmed by typing how many. Marks the current
+/// filter hides are listed as hidden, so nothing is revoked unseen.
 public struct BulkRevokeConfirmation: Sendable, Hashable {
     public var keys: [KeyRef]
+    /// Key ids among `keys` that the list does not show right now.
+    public var hidden: Set<String>
     public var typed: String = ""
-    public init(keys: [KeyRef]) { self.keys = keys }
+    public init(keys: [KeyRef], hidden: Set<String> = []) {
+        self.keys = keys
+        self.hidden = hidden
+    }
     public var expected: String { String(keys.count) }
     public var isConfirmable: Bool { typed == expected }
 }

@@ -112,22 +112,40 @@ enum ConfirmRevokeView {
     }
 
     static func drawBulk(_ frame: inout Frame, _ ctx: RenderContext, confirmation b: BulkRevokeConfirmation, screen: Rect) {
-        let rect = modalRect(screen, width: 72, height: min(20, 9 + b.keys.count))
+        let own = ctx.state.ownKeyId.map { id in b.keys.contains { $0.keyId == id } } ?? false
+        let notes = (b.hidden.isEmpty ? 0 : 1) + (own ? 1 : 0)
+        let rect = modalRect(screen, width: 72, height: min(20, 9 + notes + b.keys.count))
         frame.box(rect, border: .dialog_danger, fill: .dialog, title: "REVOKE \(b.keys.count) KEYS", titleRole: .dialog_danger)
         let inner = Rect(x: rect.x + 2, y: rect.y + 1, width: rect.width - 4, height: rect.height - 2)
         var y = inner.y + 1
-        let listRows = inner.height - 6
-        for (i, ref) in b.keys.enumerated() {
+        // Hidden marks first: they are the ones the admin can't see behind the modal.
+        let ordered = b.keys.filter { b.hidden.contains($0.keyId) } + b.keys.filter { !b.hidden.contains($0.keyId) }
+        let listRows = inner.height - 6 - notes
+        for (i, ref) in ordered.enumerated() {
             guard i < listRows else {
                 frame.put("… and \(b.keys.count - i) more", x: inner.x, y: y, role: .dialog)
                 y += 1
                 break
             }
             let alias = ctx.state.keys[ref.keyId]?.alias ?? "-"
-            frame.put("\(ctx.clean(ref.keyId))  \(ctx.clean(alias))  \(ctx.clean(ref.userId))", x: inner.x, y: y, role: .dialog, maxWidth: inner.width)
+            var tags: [String] = []
+            if b.hidden.contains(ref.keyId) { tags.append("hidden") }
+            if ref.keyId == ctx.state.ownKeyId { tags.append("keydash's key") }
+            let tag = tags.isEmpty ? "" : "[" + tags.joined(separator: ", ") + "]  "
+            frame.put("\(ctx.clean(ref.keyId))  \(tag)\(ctx.clean(alias))  \(ctx.clean(ref.userId))", x: inner.x, y: y,
+                      role: tags.isEmpty ? .dialog : .status_warning, maxWidth: inner.width)
             y += 1
         }
         y += 1
+        if !b.hidden.isEmpty {
+            frame.put("\(b.hidden.count) of these \(b.hidden.count == 1 ? "is" : "are") hidden by the current filter.",
+                      x: inner.x, y: y, role: .status_warning, maxWidth: inner.width)
+            y += 1
+        }
+        if own {
+            frame.put("One is the key keydash is using: this session stops working.", x: inner.x, y: y, role: .status_warning, maxWidth: inner.width)
+            y += 1
+        }
         frame.put("Everything using these keys stops working at once.", x: inner.x, y: y, role: .status_warning, maxWidth: inner.width)
         y += 1
         let prompt = "Type \(b.expected) to confirm: "
