@@ -129,6 +129,87 @@ import Testing
         // Back on the normal screen: the dashboard is gone.
         #expect(!after.contains("KEY ID"))
         #expect(tmux.exitStatus == 0)
+        tmux.expectRestored("SIG\(signal)")
+    }
+
+    @Test func ctrlCAtTheNoEchoKeyPromptLeavesEchoOn() throws {
+        let tmux = try TmuxSession(["list", "--endpoint", "http://127.0.0.1:9", "--org", "org-x"])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("WhyLabs API key:") != nil)
+        tmux.type("secret-half-typed")
+        tmux.send("C-c")
+        #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+        #expect(tmux.exitStatus == 130, "ended by SIGINT as a shell expects")
+        let flags = Set(tmux.sttyAfterExit.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
+        #expect(flags.contains("echo"), "echo is back on: \(tmux.sttyAfterExit)")
+        #expect(!tmux.capture().contains("secret-half-typed"))
+    }
+
+    @Test func aHangupWithoutSIGHUPEndsTheDashboardAtOnceWithoutSpinning() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let pty = try PseudoTerminal(width: 100, height: 30)
+        let child = try pty.spawn(try Binary.keydash, ["--refresh", "0"] + server.connection,
+                                  environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                                                "XDG_STATE_HOME": TempDir.shared.path + "/state", "XDG_CONFIG_HOME": TempDir.shared.path + "/config",
+                                                "PATH": "/usr/bin:/bin", "HOME": TempDir.shared.path])
+        #expect(pty.waitForOutput(containing: "updated", timeout: 15), "the dashboard came up")
+        let cpuBefore = try #require(ProcessCPU.seconds(of: child))
+        let closedAt = Date()
+        pty.closeMaster()
+        let ended = ProcessCPU.waitForExit(child, timeout: 5)
+        let exitedAfter = Date().timeIntervalSince(closedAt)
+        let usage = try #require(ended, "keydash did not exit after its terminal went away")
+        #expect(exitedAfter < 1, "exited \(exitedAfter)s after the hangup")
+        #expect(usage.cpuSeconds - cpuBefore < 0.1, "used \(usage.cpuSeconds - cpuBefore)s of CPU after the hangup")
+    }
+
+    @Test func aCrashRestoresTheTerminalModes() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection, environment: ["KEYDASH_TEST_CRASH": "after-first-frame"])
+        defer { tmux.kill() }
+        let after = try #require(tmux.waitFor("KEYDASH-EXITED", timeout: 20))
+        #expect(!after.contains("KEY ID"), "the dashboard is gone")
+        let status = try #require(tmux.exitStatus)
+        #expect(status > 128, "died of a signal (\(status))")
+        tmux.expectRestored("after a trap")
+    }
+
+    @Test func quittingNormallyRestoresTheTerminalModes() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
+        defer { tmux.kill() }
+        #expect(tmux.waitForList() != nil)
+        tmux.send("q")
+        #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+        tmux.expectRestored("after q")
+    }
+
+    @Test(arguments: ["C-c", "HUP"])
+    func withoutAnAlternateScreenTheSecretIsErasedBeforeExit(how: String) throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection, width: 100, height: 30,
+                                   environment: ["TERM": "vt100", "LANG": "C", "LC_ALL": "C"])
+        defer { tmux.kill() }
+        #expect(tmux.waitForList() != nil)
+        tmux.send("n")
+        #expect(tmux.waitFor("New API key") != nil)
+        tmux.send("Enter")
+        let shown = try #require(tmux.waitFor("only time the key is shown"))
+        let secretLine = try #require(shown.split(separator: "\n").first { $0.contains(":org-e2e") })
+        let secret = try #require(secretLine.split(separator: " ").first { $0.contains(":org-e2e") })
+        if how == "HUP" {
+            kill(try #require(tmux.programPid()), SIGHUP)
+        } else {
+            tmux.send("C-c")
+        }
+        let after = try #require(tmux.waitFor("KEYDASH-EXITED"))
+        #expect(!after.contains(String(secret.prefix(20))), "the secret is gone from the terminal")
+        #expect(!after.contains("only time the key is shown"))
+        tmux.expectRestored("vt100 after \(how)")
     }
 
     @Test func plainTerminalsNoColourAndNonUTF8() throws {

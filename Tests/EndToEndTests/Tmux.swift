@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A real terminal for end-to-end tests: a detached tmux session on its own
 /// socket, driven with send-keys and read with capture-pane.
@@ -6,21 +7,30 @@ final class TmuxSession: @unchecked Sendable {
     let socket: String
     let name = "kd"
     let exitFile: String
+    /// `stty -a` of the pane's terminal, read by `sh` right after keydash exits.
+    let sttyFile: String
 
     /// Runs `arguments` (keydash's) in a `width`×`height` terminal. When the
     /// program ends, its exit status is written to `exitFile` and the pane
     /// stays open so the restored screen can be read.
     init(_ arguments: [String], width: Int = 120, height: Int = 40, environment: [String: String] = [:]) throws {
         socket = "keydash-e2e-\(getpid())-\(UUID().uuidString.prefix(6))"
-        exitFile = TempDir.make() + "/exit"
+        let dir = TempDir.make()
+        exitFile = dir + "/exit"
+        sttyFile = dir + "/stty"
         var env = [
             "TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
             "XDG_CONFIG_HOME": TempDir.shared.path + "/config", "XDG_STATE_HOME": TempDir.shared.path + "/state",
         ]
         for (k, v) in environment { env[k] = v }
         let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
-        let command = "env -u NO_COLOR \(exports) \(Self.quote(try Binary.keydash)) \(arguments.map(Self.quote).joined(separator: " "));"
-            + " echo $? > \(Self.quote(exitFile)); echo KEYDASH-EXITED; sleep 600"
+        // Under sh, not an interactive bash: bash would repair the tty modes
+        // after the job and hide a broken restore.
+        // The shell survives a Ctrl-C meant for keydash (a trap, not an ignore:
+        // keydash still gets SIGINT with its default action).
+        let script = "trap : INT; env -u NO_COLOR \(exports) \(Self.quote(try Binary.keydash)) \(arguments.map(Self.quote).joined(separator: " "));"
+            + " echo $? > \(Self.quote(exitFile)); stty -a > \(Self.quote(sttyFile)) 2>&1; echo KEYDASH-EXITED; sleep 600"
+        let command = "exec /bin/sh -c " + Self.quote(script)
         // The server forked here must not inherit a pipe we wait on.
         try tmux(["-u", "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command], capture: false)
     }
@@ -90,6 +100,22 @@ final class TmuxSession: @unchecked Sendable {
     /// bottom, so the status line (near the bottom) comes after the rows.
     func waitForList(timeout: TimeInterval = 10) -> String? {
         waitFor(timeout: timeout) { $0.contains("updated") && $0.contains(" keys ") }
+    }
+
+    /// The terminal's modes after keydash exited, as `stty -a` printed them.
+    var sttyAfterExit: String { (try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? "" }
+
+    /// Whether the terminal is left as a shell expects it: line editing,
+    /// echo and signals on, output processing on, the cursor-keys and keypad
+    /// in normal mode, the normal screen shown.
+    func expectRestored(_ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let flags = Set(sttyAfterExit.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
+        for flag in ["echo", "icanon", "isig", "icrnl", "opost", "onlcr"] {
+            #expect(flags.contains(flag), "\(context): \(flag) is off after exit: \(sttyAfterExit)", sourceLocation: sourceLocation)
+        }
+        let modes = (try? tmux(["display-message", "-p", "-t", name, "#{keypad_cursor_flag} #{keypad_flag} #{alternate_on} #{mouse_any_flag}"])) ?? ""
+        #expect(modes.trimmingCharacters(in: .whitespacesAndNewlines) == "0 0 0 0",
+                "\(context): keypad/cursor-key mode, alternate screen or mouse reporting left on (\(modes))", sourceLocation: sourceLocation)
     }
 
     var exitStatus: Int32? {
