@@ -249,11 +249,34 @@ public enum SecretFilePermissions {
         return UInt16(info.st_mode & 0o777)
     }
 
+    /// Opens the key file once and checks what was opened (no check-then-open
+    /// race): a regular file, not a symlink, owned by this user, readable by
+    /// nobody else.
     public static func readKeyFile(_ path: String) throws(ConfigError) -> String {
-        guard let mode = mode(of: path) else { throw .unreadable(path: path, reason: "no such file") }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let reason = errno == ELOOP ? "is a symbolic link; give the file itself" : errno == ENOENT ? "no such file" : String(cString: strerror(errno))
+            throw .unreadable(path: path, reason: reason)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
+        guard info.st_uid == geteuid() else { throw .unreadable(path: path, reason: "not owned by you (uid \(info.st_uid))") }
+        let mode = UInt16(info.st_mode & 0o777)
         if mode & 0o077 != 0 { throw .tooOpen(path: path, mode: mode) }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .unreadable(path: path, reason: "cannot read it")
+        guard info.st_size <= 64 * 1024 else { throw .unreadable(path: path, reason: "too large for a key file") }
+        var data = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+        var total = 0
+        while total < data.count {
+            let n = data.withUnsafeMutableBytes { read(fd, $0.baseAddress! + total, $0.count - total) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            total += n
+        }
+        guard let text = String(validating: data[0..<total], as: UTF8.self) else {
+            throw .unreadable(path: path, reason: "not UTF-8 text")
         }
         return text
     }

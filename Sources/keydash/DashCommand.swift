@@ -104,8 +104,9 @@ struct DashCommand: AsyncParsableCommand {
     }
 
     private func runDashboard(state: DashboardState, service: any APIKeyService, themeName: String?, noColor: Bool) async throws {
+        let auditPath = demo ? AuditLog.demoPath() : AuditLog.defaultPath()
         let app = DashboardApp(state: state, service: service, catalog: .standard(),
-                               options: .init(themeName: themeName, noColor: noColor), auditLog: AuditLog(path: AuditLog.defaultPath()))
+                               options: .init(themeName: themeName, noColor: noColor), auditLog: AuditLog(path: auditPath))
         do {
             try app.prepareTheme()
         } catch let error as ThemeError {

@@ -1,4 +1,5 @@
 import Foundation
+import KeyDashCore
 import Logging
 import WhyLabsAPI
 
@@ -19,9 +20,16 @@ struct FileLogHandler: LogHandler {
     var logLevel: Logger.Level = .debug
 
     init(path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CommandFailure("cannot open log file \(path): \(String(cString: strerror(errno)))", code: ExitStatus.config) }
-        sink = Sink(handle: FileHandle(fileDescriptor: fd, closeOnDealloc: true))
+        let opened: PrivateFile.Opened
+        do {
+            opened = try PrivateFile.openForAppend(path)
+        } catch {
+            throw CommandFailure("cannot open log file \(path): \((error as? PrivateFileError)?.reason ?? "\(error)")", code: ExitStatus.config)
+        }
+        if let mode = opened.tightenedFrom {
+            Output.err("log file \(path) was readable by others (mode \(String(mode, radix: 8))); it is now 0600")
+        }
+        sink = Sink(handle: FileHandle(fileDescriptor: opened.fd, closeOnDealloc: true))
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CProcessHardening
 import WhyLabsAPI
 
 @main
@@ -19,4 +20,20 @@ struct Keydash: AsyncParsableCommand {
         subcommands: [DashCommand.self, ListCommand.self, GetCommand.self, CreateCommand.self, RevokeCommand.self, ServeCommand.self],
         defaultSubcommand: DashCommand.self
     )
+
+    /// Every command may hold a key (the dashboard and CLI the user's, serve
+    /// its admin key, create a new secret): no core dump may carry one.
+    static func main() async {
+        _ = kd_disable_core_dumps()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

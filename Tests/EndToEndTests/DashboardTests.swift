@@ -182,6 +182,11 @@ import Testing
         let tmux = try TmuxSession(["--refresh", "0"] + server.connection)
         defer { tmux.kill() }
         #expect(tmux.waitForList() != nil)
+        // Holding a key, it can leave no core dump.
+        let pid = try #require(tmux.programPid())
+        let limits = (try? String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)) ?? ""
+        let core = limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") }.map(String.init) ?? ""
+        #expect(core.split(separator: " ").filter { $0 == "0" }.count == 2, "core dumps off: \(core)")
         tmux.send("q")
         #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
         tmux.expectRestored("after q")

@@ -168,3 +168,31 @@ func waitFor(_ condition: () -> Bool) async {
         try? await Task.sleep(nanoseconds: 10_000_000)
     }
 }
+
+@Suite struct PrivateFileTests {
+    @Test func theAuditLogIsTightenedTo0600AndNeverFollowsALink() throws {
+        let dir = NSTemporaryDirectory() + "keydash-audit-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/audit.jsonl"
+        _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644])
+        let entry = AuditEntry(time: t0, org: "o", endpointHost: "h", action: "revoke", keyId: "K", user: "u", alias: nil, result: "ok", requestId: nil)
+        let note = try AuditLog(path: path).append(entry)
+        #expect(note?.contains("mode 644") == true)
+        #expect(SecretFilePermissions.mode(of: path) == 0o600)
+        #expect(try AuditLog(path: path).append(entry) == nil, "said once, when it was tightened")
+
+        let target = dir + "/elsewhere"
+        _ = FileManager.default.createFile(atPath: target, contents: nil, attributes: [.posixPermissions: 0o600])
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.jsonl", withDestinationPath: target)
+        #expect(throws: AuditLogError.self) { try AuditLog(path: dir + "/link.jsonl").append(entry) }
+        #expect((try? Data(contentsOf: URL(fileURLWithPath: target)))?.isEmpty == true, "nothing written through the link")
+    }
+
+    @Test func theDemoAuditsToAFileOfItsOwn() {
+        let env = ["XDG_STATE_HOME": "/s"]
+        #expect(AuditLog.defaultPath(environment: env) == "/s/keydash/audit.jsonl")
+        #expect(AuditLog.demoPath(environment: env) == "/s/keydash/audit-demo.jsonl")
+    }
+}
+

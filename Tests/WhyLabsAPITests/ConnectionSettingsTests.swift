@@ -107,6 +107,24 @@ import Testing
         #expect(Settings.refresh.error(for: 0) == nil)
     }
 
+    @Test func keyFileMustBeARegularPrivateFileNotALink() throws {
+        let dir = NSTemporaryDirectory() + "keydash-keyfile-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let real = dir + "/real.key"
+        _ = FileManager.default.createFile(atPath: real, contents: Data(Self.key.utf8), attributes: [.posixPermissions: 0o600])
+        #expect(try SecretFilePermissions.readKeyFile(real) == Self.key)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.key", withDestinationPath: real)
+        #expect(throws: ConfigError.unreadable(path: dir + "/link.key", reason: "is a symbolic link; give the file itself")) {
+            try SecretFilePermissions.readKeyFile(dir + "/link.key")
+        }
+        chmod(dir, 0o700)
+        #expect(throws: ConfigError.unreadable(path: dir, reason: "not a regular file")) { try SecretFilePermissions.readKeyFile(dir) }
+        #expect(mkfifo(dir + "/fifo", 0o600) == 0)
+        #expect(throws: ConfigError.unreadable(path: dir + "/fifo", reason: "not a regular file")) { try SecretFilePermissions.readKeyFile(dir + "/fifo") }
+        #expect(throws: ConfigError.unreadable(path: dir + "/none", reason: "no such file")) { try SecretFilePermissions.readKeyFile(dir + "/none") }
+    }
+
     @Test func keyFileWithOpenPermissionsIsRefused() throws {
         let path = NSTemporaryDirectory() + "keydash-test-\(UUID().uuidString).key"
         _ = FileManager.default.createFile(atPath: path, contents: Data(Self.key.utf8), attributes: [.posixPermissions: 0o644])

@@ -14,18 +14,31 @@ public struct AuditLog: Sendable {
         return base + "/keydash/audit.jsonl"
     }
 
-    public func append(_ entry: AuditEntry) throws {
+    /// The demo's own log, so trying keydash never mixes into the real record.
+    public static func demoPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        (defaultPath(environment: environment) as NSString).deletingLastPathComponent + "/audit-demo.jsonl"
+    }
+
+    /// Appends one line. Returns a note when the file was readable by others
+    /// and has been tightened to 0600.
+    @discardableResult
+    public func append(_ entry: AuditEntry) throws -> String? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(entry)
         line.append(0x0A)
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AuditLogError(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let opened: PrivateFile.Opened
+        do {
+            opened = try PrivateFile.openForAppend(path)
+        } catch let error as PrivateFileError {
+            throw AuditLogError(path: path, reason: error.reason)
+        }
+        defer { close(opened.fd) }
+        let written = line.withUnsafeBytes { write(opened.fd, $0.baseAddress, $0.count) }
         guard written == line.count else { throw AuditLogError(path: path, reason: "short write") }
+        return opened.tightenedFrom.map { "audit log \(path) was readable by others (mode \(String($0, radix: 8))); it is now 0600" }
     }
 }
 

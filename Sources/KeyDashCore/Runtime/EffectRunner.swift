@@ -87,7 +87,7 @@ public actor EffectRunner {
             refreshTimer = nil
         case .audit(let entry):
             do {
-                try auditLog?.append(entry)
+                if let note = try auditLog?.append(entry) { send(.showMessage(note, .warning)) }
             } catch {
                 // The action happened; the user must know it went unrecorded.
                 send(.showMessage("\(error)", .error))

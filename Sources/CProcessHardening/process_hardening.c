@@ -1,0 +1,11 @@
+#include "process_hardening.h"
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+// prctl is variadic, so Swift cannot call it: this is its one wrapper.
+int kd_disable_core_dumps(void) {
+    struct rlimit none = {0, 0};
+    int a = setrlimit(RLIMIT_CORE, &none);
+    int b = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    return (a == 0 && b == 0) ? 0 : -1;
+}
