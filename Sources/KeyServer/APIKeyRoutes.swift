@@ -111,9 +111,18 @@ struct APIKeyRoutes: Sendable {
         guard let caller = try await store.key(byHash: KeyStore.hash(secret)),
               !caller.revoked, !caller.isExpired(nowMs: now), caller.orgId == org
         else { throw APIFailure.forbidden }
-        // One write per second at most per key, so a busy monitor doesn't turn reads into writes.
+        // Counted only once authenticated, per the caller's own organization:
+        // an unauthenticated path can't grow the limiter's table.
+        if let limiter = server.limiter, await !limiter.allow(org: caller.orgId) { throw RateLimited() }
+        // One write per second at most per key, so a busy monitor doesn't turn
+        // reads into writes; best effort, so a full or read-only disk still
+        // lets every read through.
         if (caller.lastUsedMs ?? 0) < now - 1000 {
-            try await store.touch(keyId: caller.keyId, atMs: now)
+            do {
+                try await store.touch(keyId: caller.keyId, atMs: now)
+            } catch {
+                server.logger.warning("cannot record last use", metadata: ["keyId": "\(caller.keyId)", "error": "\(error)"])
+            }
         }
         return (org, caller)
     }

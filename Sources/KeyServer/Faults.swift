@@ -8,6 +8,9 @@ actor RateLimiter {
 
     init(perMinute: Int) { self.perMinute = perMinute }
 
+    /// How many organizations have a bucket (only authenticated callers get one).
+    var trackedOrganizations: Int { buckets.count }
+
     func allow(org: String, now: Double = Date().timeIntervalSince1970) -> Bool {
         let capacity = Double(perMinute)
         var bucket = buckets[org] ?? (capacity, now)

@@ -1,10 +1,11 @@
 import Foundation
+import GRDB
 import Hummingbird
 import NIOCore
 import WhyLabsAPI
 
-/// Everything every request goes through: injected latency, failures and
-/// rate limits, `X-Request-Id` on every answer, and thrown errors turned into
+/// Everything every request goes through: injected latency and failures,
+/// `X-Request-Id` on every answer, and thrown errors turned into
 /// the service's JSON error bodies (never a crash, never an HTML page).
 struct ServiceMiddleware: RouterMiddleware {
     typealias Context = KeyServerContext
@@ -20,6 +21,16 @@ struct ServiceMiddleware: RouterMiddleware {
             }
         } catch let error as APIFailure {
             response = error.response(requestId: context.requestId)
+        } catch is RateLimited {
+            // The real service answers 429 in plain text, without Retry-After.
+            response = Response(
+                status: .tooManyRequests,
+                headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "Too many requests. Please try again later.")))
+        } catch let error as DatabaseError {
+            // A full or read-only disk: the transaction was rolled back, nothing half-written.
+            server.logger.error("store unavailable", metadata: ["requestId": "\(context.requestId)", "error": "\(error.resultCode)"])
+            response = APIFailure.storeUnavailable.response(requestId: context.requestId)
         } catch let error as HTTPError where error.status == .notFound {
             response = APIFailure.notFound("Resource not found: \(Excerpt.of(request.uri.path))").response(requestId: context.requestId)
         } catch let error as HTTPError {
@@ -41,23 +52,15 @@ struct ServiceMiddleware: RouterMiddleware {
         if config.latencyMs > 0 {
             try await Task.sleep(nanoseconds: UInt64(config.latencyMs) * 1_000_000)
         }
-        if let limiter = server.limiter {
-            let parts = request.uri.path.split(separator: "/")
-            let org = parts.count > 2 ? String(parts[2]) : ""
-            if await !limiter.allow(org: org) {
-                // The real service answers 429 in plain text, without Retry-After.
-                return Response(
-                    status: .tooManyRequests,
-                    headers: [.contentType: "text/plain; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(string: "Too many requests. Please try again later.")))
-            }
-        }
         if config.failRate > 0, Double.random(in: 0..<1) < config.failRate {
             throw APIFailure.internalError
         }
         return nil
     }
 }
+
+/// `--rate-limit` was reached by an authenticated caller's organization.
+struct RateLimited: Error {}
 
 /// `--log-requests`: one line per request on stdout, never a header or key.
 enum RequestLog {
@@ -86,6 +89,8 @@ struct APIFailure: Error {
     static let unauthorized = APIFailure(status: .unauthorized, type: "Unauthorized", message: "", emptyBody: true)
     static let forbidden = APIFailure(status: .forbidden, type: "Forbidden", message: "", emptyBody: true)
     static let internalError = APIFailure(status: .internalServerError, type: "Internal", message: "Internal error. Unable to process request")
+    static let storeUnavailable = APIFailure(status: .serviceUnavailable, type: "Unavailable",
+                                             message: "The key store cannot be written right now; nothing was changed. Try again later.")
 
     func response(requestId: String) -> Response {
         if emptyBody { return Response(status: status) }

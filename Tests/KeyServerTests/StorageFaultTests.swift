@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+import Testing
+import WhyLabsAPI
+@testable import KeyServer
+
+/// A disk that can't be written (full, read-only): reads go on, writes fail
+/// cleanly with a 503 and change nothing.
+@Suite struct StorageFaultTests {
+    @Test func readsKeepWorkingAndWritesAre503WhenTheStoreCannotBeWritten() async throws {
+        try await withKeyServer({ $0.seedDemo = 12 }) { server, port in
+            let client = makeClient(port: port, key: server.adminKey)
+            try await using(client) { client in
+                let before = try await client.listKeys(userId: nil)
+                // Every write to the keys now fails, as on a full or read-only disk.
+                try await server.store.writer.writeWithoutTransaction { db in
+                    try db.execute(sql: """
+                        CREATE TEMP TRIGGER no_insert BEFORE INSERT ON api_key BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
+                        CREATE TEMP TRIGGER no_update BEFORE UPDATE ON api_key BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
+                        """)
+                }
+                try await Task.sleep(nanoseconds: 1_100_000_000)  // past the one-touch-per-second window
+                let during = try await client.listKeys(userId: nil)
+                #expect(during.map(\.keyId).sorted() == before.map(\.keyId).sorted(), "the list is still served")
+                _ = try await client.getKey(keyId: before[0].keyId)
+
+                let created = await failure { try await client.createKey(CreateKeyRequest(userId: "user-x")) }
+                guard case .server(503, let message, let requestId)? = created else {
+                    Issue.record("create gave \(String(describing: created))")
+                    return
+                }
+                #expect(message.contains("nothing was changed"))
+                #expect(requestId != nil)
+                let revoked = await failure { try await client.revokeKey(userId: before[0].userId, keyId: before[0].keyId) }
+                guard case .server(503, _, _)? = revoked else { Issue.record("revoke gave \(String(describing: revoked))"); return }
+
+                try await server.store.writer.writeWithoutTransaction { db in
+                    try db.execute(sql: "DROP TRIGGER temp.no_insert; DROP TRIGGER temp.no_update")
+                }
+                let after = try await client.listKeys(userId: nil)
+                #expect(after.count == before.count, "nothing half-written")
+            }
+        }
+    }
+
+    @Test func theRateLimitCountsOnlyAuthenticatedRequests() async throws {
+        try await withKeyServer({ $0.rateLimitPerMinute = 3 }) { server, port in
+            // Unauthenticated requests to many made-up organizations: none is counted.
+            for i in 0..<20 {
+                let answer = try await raw(.GET, port: port, path: "/v0/organizations/org-\(i)/api-key", key: nil)
+                #expect(answer.status == 401)
+            }
+            #expect(await server.limiter?.trackedOrganizations == 0)
+            let client = makeClient(port: port, key: server.adminKey)
+            try await using(client) { client in
+                for _ in 0..<3 { _ = try await client.listKeys(userId: nil) }
+                let fourth = await failure { try await client.listKeys(userId: nil) }
+                guard case .rateLimited? = fourth else { Issue.record("got \(String(describing: fourth))"); return }
+            }
+            #expect(await server.limiter?.trackedOrganizations == 1)
+        }
+    }
+}
