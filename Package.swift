@@ -76,11 +76,17 @@ let package = Package(
             dependencies: ["WhyLabsAPI", "KeyDashCore", "KeyDashTUI"],
             path: "Benchmarks/KeydashBench"
         ),
+        // A misbehaving WhyLabs-shaped server for the fault tests (not shipped).
+        .target(
+            name: "ScriptedServer",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/ScriptedServer"
+        ),
         .testTarget(name: "WhyLabsAPITests", dependencies: ["WhyLabsAPI"]),
         .testTarget(
             name: "KeyServerTests",
             dependencies: [
-                "KeyServer", "WhyLabsAPI",
+                "KeyServer", "WhyLabsAPI", "ScriptedServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -90,7 +96,7 @@ let package = Package(
         ),
         .testTarget(name: "KeyDashCoreTests", dependencies: ["KeyDashCore", "KeyServer", "WhyLabsAPI"]),
         .testTarget(name: "KeyDashTUITests", dependencies: ["KeyDashTUI", "KeyDashCore", "WhyLabsAPI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KeyServer", "WhyLabsAPI"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KeyServer", "WhyLabsAPI", "ScriptedServer"]),
     ],
     swiftLanguageModes: [.v6]
 )

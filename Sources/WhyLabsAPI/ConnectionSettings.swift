@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import TOMLKit
 
 /// Where to find the API and which key to use, as the user gave it.
@@ -135,8 +136,14 @@ public struct ResolvedConnection: Sendable, CustomStringConvertible {
     /// Never includes the key.
     public var description: String { "\(endpoint.absoluteString) org=\(orgId) key from \(keySource)" }
 
-    public func clientConfiguration(retry: RetryPolicy = RetryPolicy()) -> WhyLabsClient.Configuration {
-        WhyLabsClient.Configuration(endpoint: endpoint, orgId: orgId, apiKey: apiKey, retry: retry, proxy: proxy)
+    /// `timeout` bounds each attempt as a whole; connecting and each silence
+    /// while reading are bounded by the smaller of it and their own limits.
+    public func clientConfiguration(retry: RetryPolicy = RetryPolicy(), timeout: Double = 45) -> WhyLabsClient.Configuration {
+        let total = TimeAmount.milliseconds(Int64(timeout * 1000))
+        return WhyLabsClient.Configuration(
+            endpoint: endpoint, orgId: orgId, apiKey: apiKey,
+            connectTimeout: min(.seconds(5), total), readTimeout: min(.seconds(30), total), totalTimeout: total,
+            retry: retry, proxy: proxy)
     }
 }
 

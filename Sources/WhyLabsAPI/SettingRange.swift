@@ -36,6 +36,8 @@ public struct SettingError: Error, Sendable, Equatable, CustomStringConvertible 
 public enum Settings {
     /// Seconds between automatic refreshes of the dashboard; 0 = manual only.
     public static let refresh = SettingRange<Double>("refresh", 0...86_400, unit: "seconds")
+    /// The whole of one request (connect, head, body), seconds.
+    public static let requestTimeout = SettingRange<Double>("timeout", 1...3_600, unit: "seconds")
     /// `keydash serve --latency`, milliseconds.
     public static let latency = SettingRange<Int>("latency", 0...60_000, unit: "ms")
     /// `keydash serve --fail-rate`, a fraction.

@@ -29,7 +29,7 @@ enum Output {
 func withClient(_ connection: ConnectionOptions, retry: RetryPolicy = RetryPolicy(), _ body: (WhyLabsClient) async throws -> Void) async throws {
     try await reportingFailures {
         let resolved = try connection.resolve()
-        let client = WhyLabsClient(configuration: resolved.clientConfiguration(retry: retry))
+        let client = WhyLabsClient(configuration: resolved.clientConfiguration(retry: retry, timeout: connection.timeout))
         do {
             try await body(client)
         } catch {

@@ -16,6 +16,13 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Allow plain http:// to a host that is not loopback.")
     var allowInsecureHTTP = false
 
+    @Option(help: "Give up on a request after this many seconds, answer included (default 45).")
+    var timeout: Double = 45
+
+    func validate() throws {
+        if let error = Settings.requestTimeout.error(for: timeout) { throw ValidationError("--" + error.message) }
+    }
+
     var flags: ConnectionFlags {
         ConnectionFlags(endpoint: endpoint, org: org, apiKeyFile: apiKeyFile, allowInsecureHTTP: allowInsecureHTTP)
     }

@@ -56,7 +56,7 @@ struct DashCommand: AsyncParsableCommand {
                 try await runDemo(period: period, themeName: themeName, noColor: noColor, logger: logger)
             } else {
                 let resolved = try connection.resolve()
-                let client = WhyLabsClient(configuration: resolved.clientConfiguration(), logger: logger)
+                let client = WhyLabsClient(configuration: resolved.clientConfiguration(timeout: connection.timeout), logger: logger)
                 let ownKeyId = APIKeyFormat.keyId(of: APIKeyFormat.split(resolved.apiKey).key)
                 let state = DashboardState(orgId: resolved.orgId, endpointHost: resolved.host, readOnly: readOnly,
                                            refreshPeriod: period, userFilter: user, ownKeyId: ownKeyId, now: Date())
