@@ -164,6 +164,65 @@ import Testing
         #expect(usage.cpuSeconds - cpuBefore < 0.1, "used \(usage.cpuSeconds - cpuBefore)s of CPU after the hangup")
     }
 
+    func auditLines(_ stateHome: String) -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: stateHome + "/keydash/audit.jsonl", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test func quittingWithACreateInFlightAsksThenRecordsItAsUnknown() throws {
+        let server = try startServer(["--latency", "4000"])
+        defer { server.stop() }
+        let stateHome = TempDir.make()
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection, environment: ["XDG_STATE_HOME": stateHome])
+        defer { tmux.kill() }
+        #expect(tmux.waitForList(timeout: 20) != nil)
+        tmux.send("n")
+        #expect(tmux.waitFor("New API key") != nil)
+        tmux.send("Enter")
+        #expect(tmux.waitFor("creating") != nil)
+        tmux.send("Escape")  // the form closes; the create is still out
+        #expect(tmux.waitFor("still creating") != nil)
+        tmux.send("q")
+        let asked = try #require(tmux.waitFor("Waiting for the server"))
+        #expect(asked.contains("create a key for"))
+        let quitAt = Date()
+        tmux.send("q")
+        #expect(tmux.waitFor("KEYDASH-EXITED", timeout: 10) != nil)
+        let waited = Date().timeIntervalSince(quitAt)
+        #expect(waited < 6, "a bounded wait (\(waited)s)")
+        let lines = auditLines(stateHome)
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.first?["action"] as? String == "create")
+        #expect(lines.first?["result"] as? String == "unknown")
+        tmux.expectRestored("after quitting with a write in flight")
+    }
+
+    @Test func sigtermWaitsForARevokeInFlightAndAuditsItsAnswer() throws {
+        let server = try startServer(["--latency", "1500"])
+        defer { server.stop() }
+        let created = try keydash(["create", "--user", "user-e2e", "--alias", "term-doomed", "--format", "json"] + server.connection)
+        let keyId = try #require((try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["keyId"] as? String)
+        let stateHome = TempDir.make()
+        let tmux = try TmuxSession(["--refresh", "0"] + server.connection, environment: ["XDG_STATE_HOME": stateHome])
+        defer { tmux.kill() }
+        #expect(tmux.waitForList(timeout: 20) != nil)
+        tmux.send("/")
+        tmux.type("term-doomed")
+        tmux.send("Enter")
+        #expect(tmux.waitFor("1 of ") != nil)
+        tmux.send("d")
+        #expect(tmux.waitFor("Type the key id") != nil)
+        tmux.type(keyId)
+        tmux.send("Enter")
+        kill(try #require(tmux.programPid()), SIGTERM)
+        #expect(tmux.waitFor("KEYDASH-EXITED", timeout: 10) != nil)
+        let lines = auditLines(stateHome)
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.first?["keyId"] as? String == keyId)
+        #expect(lines.first?["result"] as? String == "ok", "the answer came within the grace period")
+        #expect(requests(server, "DELETE").count == 1)
+    }
+
     @Test func aCrashRestoresTheTerminalModes() throws {
         let server = try startServer()
         defer { server.stop() }
