@@ -95,7 +95,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KeyDashCoreTests", dependencies: ["KeyDashCore", "KeyServer", "WhyLabsAPI"]),
-        .testTarget(name: "KeyDashTUITests", dependencies: ["KeyDashTUI", "KeyDashCore", "WhyLabsAPI"]),
+        .testTarget(name: "KeyDashTUITests", dependencies: ["KeyDashTUI", "KeyDashCore", "WhyLabsAPI", "CNCursesW"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KeyServer", "WhyLabsAPI", "ScriptedServer"]),
     ],
     swiftLanguageModes: [.v6]

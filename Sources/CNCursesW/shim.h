@@ -88,6 +88,10 @@ static inline int kd_terminal_size(int fd, int *rows, int *cols) {
     return 0;
 }
 
+// The C library's idea of a character's width, to check keydash's own table.
+extern int wcwidth(wchar_t c);
+static inline int kd_wcwidth(wchar_t c) { return wcwidth(c); }
+
 static inline int kd_is_utf8_locale(void) {
     const char *cs = nl_langinfo(CODESET);
     return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);

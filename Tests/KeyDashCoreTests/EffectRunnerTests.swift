@@ -163,10 +163,13 @@ enum SecretModeCheck {
     }
 }
 
-func waitFor(_ condition: () -> Bool) async {
-    for _ in 0..<200 where !condition() {
+/// Polls `condition` for up to two seconds; records a failure if it never held.
+func waitFor(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async {
+    for _ in 0..<200 {
+        if condition() { return }
         try? await Task.sleep(nanoseconds: 10_000_000)
     }
+    Issue.record("condition never held within 2 s", sourceLocation: sourceLocation)
 }
 
 @Suite struct PrivateFileTests {

@@ -31,3 +31,16 @@ extension DashboardState {
 }
 
 func ids(_ n: Int) -> [String] { (0..<n).map { String(format: "KEY%07d", $0) } }
+
+/// Every string stored anywhere inside `value`, found by reflection: a type
+/// whose `description` redacts a secret still shows its stored fields here.
+func storedStrings(in value: Any, depth: Int = 0) -> [String] {
+    guard depth < 12 else { return [] }
+    if let s = value as? String { return [s] }
+    if let s = value as? Substring { return [String(s)] }
+    var found: [String] = []
+    for child in Mirror(reflecting: value).children {
+        found += storedStrings(in: child.value, depth: depth + 1)
+    }
+    return found
+}

@@ -1,3 +1,4 @@
+import CNCursesW
 import Foundation
 import Testing
 import WhyLabsAPI
@@ -49,11 +50,18 @@ import WhyLabsAPI
         let frame = Renderer.render(sampleState(keys: hostile), width: 80, height: 24)
         let row = frame.lines.first { $0.contains("W1DEW1DEW1") }!
         #expect(row.contains("日本語のキー…"))
-        // Every line is exactly as wide as the terminal, counting display columns.
+        // Every line the terminal gets is exactly as wide as the terminal, as
+        // the C library measures it (not with keydash's own width table).
+        setlocale(LC_ALL, "C.UTF-8")
         for y in 0..<frame.height {
+            let line = (0..<frame.width).map { frame[$0, y].text }.joined()
             var columns = 0
-            for x in 0..<frame.width { columns += frame[x, y].text.isEmpty ? 0 : max(1, DisplayText.width(frame[x, y].text)) }
-            #expect(columns == 80, "row \(y)")
+            for scalar in line.unicodeScalars {
+                let w = Int(kd_wcwidth(wchar_t(bitPattern: scalar.value)))
+                #expect(w >= 0, "row \(y): U+\(String(scalar.value, radix: 16)) is not printable")
+                columns += max(0, w)
+            }
+            #expect(columns == 80, "row \(y): \(line)")
         }
     }
 

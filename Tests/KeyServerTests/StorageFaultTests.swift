@@ -61,3 +61,19 @@ import WhyLabsAPI
         }
     }
 }
+
+/// What the kill -9 durability test in the end-to-end suite can't see (the
+/// page cache survives a killed process): the store runs with WAL and
+/// synchronous=FULL, so an acknowledged write is on disk.
+@Suite struct StoreDurabilitySettingsTests {
+    @Test func aFileStoreUsesWALAndSynchronousFull() async throws {
+        let path = NSTemporaryDirectory() + "keydash-store-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try KeyStore(path: path)
+        let (journal, synchronous) = try await store.writer.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(journal == "wal")
+        #expect(synchronous == 2, "2 is FULL")
+    }
+}
