@@ -21,7 +21,10 @@ public enum DisplayText {
 
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
+        if v >= 0x20 && v < 0x7F { return false }
         if v < 0x20 || (v >= 0x7F && v < 0xA0) { return true }
+        // What the C library can't print, curses can't place.
+        if tableWidth(v) < 0 { return true }
         switch v {
         case 0x200B...0x200F,  // zero-width space/joiners, LRM, RLM
              0x202A...0x202E,  // bidi embeddings and overrides
@@ -69,36 +72,27 @@ public enum DisplayText {
         return String(out)
     }
 
-    /// Columns a scalar takes on a terminal: 0 for combining marks, 2 for wide
-    /// East Asian characters and emoji, 1 otherwise.
+    /// Columns a scalar takes on a terminal: 0 for combining marks and
+    /// zero-width characters, 2 for wide East Asian characters and emoji, 1
+    /// otherwise; the C library's `wcwidth`, from a table generated from it
+    /// (scripts/gen-width-table.sh), so keydash places cells where curses does.
     public static func width(of scalar: Unicode.Scalar) -> Int {
         let v = scalar.value
-        if v < 0x300 { return v < 0x20 || (v >= 0x7F && v < 0xA0) ? 0 : 1 }
-        let props = scalar.properties
-        switch props.generalCategory {
-        case .nonspacingMark, .enclosingMark: return 0
-        case .format: return 0
-        default: break
-        }
-        if v >= 0x1160 && v <= 0x11FF { return 0 }  // Hangul medial vowels and final consonants
-        if v == 0x200B { return 0 }
-        if isWide(v) { return 2 }
-        if props.isEmojiPresentation { return 2 }
-        return 1
+        if v < 0xA0 { return v < 0x20 || v >= 0x7F ? 0 : 1 }
+        return max(0, tableWidth(v))
     }
 
-    private static func isWide(_ v: UInt32) -> Bool {
-        switch v {
-        case 0x1100...0x115F, 0x231A...0x231B, 0x2329...0x232A, 0x23E9...0x23EC, 0x23F0, 0x23F3,
-             0x25FD...0x25FE, 0x2614...0x2615, 0x2648...0x2653, 0x267F, 0x2693, 0x26A1,
-             0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
-             0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F,
-             0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF,
-             0x20000...0x2FFFD, 0x30000...0x3FFFD:
-            return true
-        default:
-            return false
+    /// The table's width for a code point from U+00A0 (1 when not listed).
+    static func tableWidth(_ v: UInt32) -> Int {
+        let starts = WidthTable.starts
+        var low = 0, high = starts.count
+        while low < high {
+            let mid = (low + high) / 2
+            if starts[mid] <= v { low = mid + 1 } else { high = mid }
         }
+        let i = low - 1
+        guard i >= 0, v <= WidthTable.ends[i] else { return 1 }
+        return Int(WidthTable.widths[i])
     }
 
     /// Display columns of a (sanitized) string.
