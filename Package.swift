@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "keydash", targets: ["keydash"]),
+        // For the fuzz targets in Fuzz/, a package of their own.
+        .library(name: "WhyLabsAPI", targets: ["WhyLabsAPI"]),
+        .library(name: "KeyDashCore", targets: ["KeyDashCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
