@@ -8,10 +8,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [.package(name: "keydash", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzDecoder", dependencies: [.product(name: "WhyLabsAPI", package: "keydash"), .product(name: "KeyDashCore", package: "keydash")]),
-        .executableTarget(name: "FuzzTime", dependencies: [.product(name: "WhyLabsAPI", package: "keydash")]),
-        .executableTarget(name: "FuzzSanitizer", dependencies: [.product(name: "WhyLabsAPI", package: "keydash")]),
-        .executableTarget(name: "FuzzReducer", dependencies: [.product(name: "WhyLabsAPI", package: "keydash"), .product(name: "KeyDashCore", package: "keydash")]),
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzDecoder", dependencies: ["FuzzSupport", .product(name: "WhyLabsAPI", package: "keydash"), .product(name: "KeyDashCore", package: "keydash")]),
+        .executableTarget(name: "FuzzTime", dependencies: ["FuzzSupport", .product(name: "WhyLabsAPI", package: "keydash")]),
+        .executableTarget(name: "FuzzSanitizer", dependencies: ["FuzzSupport", .product(name: "WhyLabsAPI", package: "keydash")]),
+        .executableTarget(name: "FuzzReducer", dependencies: ["FuzzSupport", .product(name: "WhyLabsAPI", package: "keydash"), .product(name: "KeyDashCore", package: "keydash")]),
     ],
     swiftLanguageModes: [.v6]
 )

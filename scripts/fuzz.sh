@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets in Fuzz/ (-sanitize=fuzzer) and runs each for
 # SECONDS (default 15) on its committed corpus, which grows as it finds new
 # paths. A crash or a broken invariant stops it with a non-zero exit and
-# leaves the input as crash-* in Fuzz/artifacts/.
+# leaves the input as crash-* in Fuzz/artifacts/. (Linked with lld: gold
+# fails on the fuzzer runtime.)
 #   scripts/fuzz.sh            # about a minute in all (CI)
 #   scripts/fuzz.sh 1800       # the longer run, half an hour each
 set -euo pipefail
@@ -12,7 +13,8 @@ targets=(FuzzDecoder FuzzTime FuzzSanitizer FuzzReducer)
 build=.build-fuzz
 for t in "${targets[@]}"; do
   swift build --package-path Fuzz --build-path "$build" -c debug \
-    -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library --product "$t" >/dev/null
+    -Xswiftc -sanitize=fuzzer -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld --product "$t" 2>&1 | grep -E "error" || true
+  [ -x "$build/debug/$t" ] || { echo "fuzz: $t did not build"; exit 1; }
 done
 mkdir -p Fuzz/artifacts
 for t in "${targets[@]}"; do

@@ -128,12 +128,19 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
         }
         guard i == utf8.count else { return nil }
         utf8.removeAll()
-        guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 60 else { return nil }
+        // No leap second: the service never sends one, and no instant could
+        // be written back the same way.
+        guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 59 else { return nil }
         guard day <= daysIn(month: month, year: year) else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
+        // Only instants the zone-less form can write back (years 0000–9999).
+        guard seconds >= Self.earliest, (seconds * 1000).rounded() <= Self.latestMs else { return nil }
         return Date(timeIntervalSince1970: seconds)
     }
+
+    private static let earliest = Double(daysFromCivil(year: 0, month: 1, day: 1) * 86_400)
+    private static let latestMs = Double(daysFromCivil(year: 10_000, month: 1, day: 1) * 86_400) * 1000 - 1
 
     /// Formats a date the way the service does: zone-less UTC, milliseconds
     /// with trailing zeros trimmed, and no fraction at all for whole seconds.

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import KeyDashCore
 import WhyLabsAPI
 
@@ -6,8 +7,8 @@ import WhyLabsAPI
 /// survives keydash's own JSON output (the escaping of DEL, C1 and bidi
 /// included) and reads back as the same keys.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Data(bytes: data, count: size)
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let bytes = Data(FuzzDriver.bytes(data, size))
     if let list = try? JSONDecoder().decode(ListUserApiKeys.self, from: bytes) {
         let written = KeyReport.json(list)
         if written.unicodeScalars.contains(where: { $0.value >= 0x20 && DisplayText.isUnsafe($0) }) {
@@ -28,3 +29,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     return 0
 }
+
+FuzzDriver.run { data, size in fuzzOne(data, size) }

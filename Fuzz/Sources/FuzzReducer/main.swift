@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import KeyDashCore
 import WhyLabsAPI
 
@@ -28,8 +29,8 @@ struct Bytes {
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    var input = Bytes(data: Array(UnsafeBufferPointer(start: data, count: size)))
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    var input = Bytes(data: FuzzDriver.bytes(data, size))
     var state = DashboardState(orgId: "org-f", endpointHost: "h", readOnly: false, refreshPeriod: 30, ownKeyId: ids[0], now: t0)
     _ = reduce(&state, .resize(rows: 4, columns: 80))
     _ = state.start()
@@ -110,3 +111,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     return 0
 }
+
+FuzzDriver.run { data, size in fuzzOne(data, size) }

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import WhyLabsAPI
 
 /// The sanitizer and the width table on any text: nothing unsafe survives,
@@ -12,8 +13,8 @@ private let wcwidth: WcWidth = {
 }()
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let text = FuzzDriver.text(data, size)
     let clean = DisplayText.sanitize(text)
     for scalar in clean.unicodeScalars where DisplayText.isUnsafe(scalar) {
         fatalError("U+\(String(scalar.value, radix: 16)) survived sanitizing")
@@ -36,3 +37,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if DisplayText.width(padded) != columns { fatalError("pad(\(columns)) gave \(DisplayText.width(padded)) columns") }
     return 0
 }
+
+FuzzDriver.run { data, size in fuzzOne(data, size) }
