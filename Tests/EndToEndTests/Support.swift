@@ -148,3 +148,8 @@ final class ServeProcess: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+/// Every end-to-end suite, one test at a time: their waits block a thread,
+/// and the concurrency pool (one thread a core) must keep one for the
+/// in-process servers and clients of the other suites.
+@Suite(.serialized) enum EndToEnd {}

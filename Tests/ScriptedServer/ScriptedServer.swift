@@ -107,10 +107,15 @@ public final class ScriptedServer: @unchecked Sendable {
                 throw CancellationError()
             })
         case .oversized:
-            // Ten times the cap: JSON whitespace, then a valid list, streamed a MiB at a time.
+            // Ten times the cap, declared up front: JSON whitespace, then a
+            // valid list, streamed a MiB at a time until the client hangs up.
             let chunk = ByteBuffer(repeating: UInt8(ascii: " "), count: 1 << 20)
-            return Response(status: .ok, headers: json, body: ResponseBody { writer in
-                for _ in 0..<(10 * bodyCap >> 20) { try await writer.write(chunk) }
+            let chunks = 10 * bodyCap >> 20
+            return Response(status: .ok, headers: json, body: ResponseBody(contentLength: chunks << 20 + good.utf8.count) { writer in
+                for _ in 0..<chunks {
+                    try Task.checkCancellation()
+                    try await writer.write(chunk)
+                }
                 try await writer.write(ByteBuffer(string: good))
                 try await writer.finish(nil)
             })
