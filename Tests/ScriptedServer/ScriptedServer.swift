@@ -75,8 +75,9 @@ public final class ScriptedServer: @unchecked Sendable {
         case .none:
             return Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(string: good)))
         case .error500:
+            // Hostile server text: an OSC 52 clipboard write and a bidi override in the request id and message.
             return Response(status: .internalServerError, headers: json + [.init("X-Request-Id")!: "req-500"],
-                            body: .init(byteBuffer: ByteBuffer(string: #"{"message":"Internal error. Unable to process request","requestId":"req-500","type":"Internal"}"#)))
+                            body: .init(byteBuffer: ByteBuffer(string: #"{"message":"Internal error\u001b[2J\u202e","requestId":"req-500\u001b]52;c;ZXZpbA==\u0007\u202e","type":"Internal"}"#)))
         case .html502:
             return Response(status: .badGateway, headers: [.contentType: "text/html"],
                             body: .init(byteBuffer: ByteBuffer(string: "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>502 Bad Gateway</body>\n</html>\n")))
