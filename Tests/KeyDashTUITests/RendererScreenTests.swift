@@ -103,7 +103,7 @@ import WhyLabsAPI
         #expect(text.contains("REVOKE 3 KEYS"))
         #expect(text.contains("2 of these are hidden by the current filter."))
         #expect(text.contains("Adm1nKey00  [hidden, keydash's key]  keydash-admin  admin"))
-        #expect(text.contains("One is the key keydash is using"))
+        #expect(text.contains("One is keydash's own key: this session would stop."))
         let hiddenRows = text.split(separator: "\n").filter { $0.contains("[hidden") }
         #expect(hiddenRows.count == 2)
         #expect(!text.split(separator: "\n").contains { $0.contains("K9s7sidecr") && $0.contains("hidden") })

@@ -72,7 +72,7 @@ enum ConfirmRevokeView {
             y += 1
         }
         if own {
-            frame.put("One is the key keydash is using: this session stops working.", x: inner.x, y: y, role: .status_warning, maxWidth: inner.width)
+            frame.put("One is keydash's own key: this session would stop.", x: inner.x, y: y, role: .status_warning, maxWidth: inner.width)
             y += 1
         }
         frame.put("Everything using these keys stops working at once.", x: inner.x, y: y, role: .status_warning, maxWidth: inner.width)
