@@ -4,6 +4,14 @@ import WhyLabsAPI
 @testable import KeyDashCore
 
 @Suite struct NavigationAndFilterTests {
+    @Test func cyclingTheThemeAsksTheFrontEndToApplyIt() {
+        var state = loadedState([makeKey("A")])
+        #expect(reduce(&state, .cycleTheme(count: 3)) == [.applyTheme(index: 1)])
+        #expect(reduce(&state, .cycleTheme(count: 3)) == [.applyTheme(index: 2)])
+        #expect(reduce(&state, .cycleTheme(count: 3)) == [.applyTheme(index: 0)])
+        #expect(reduce(&state, .cycleTheme(count: 0)).isEmpty)
+    }
+
     @Test func movingKeepsTheSelectionOnScreen() {
         var state = loadedState(ids(100).map { makeKey($0) }, rows: 10)
         _ = reduce(&state, .moveSelection(1))

@@ -78,8 +78,9 @@ private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] 
         state.clampScroll()
         return []
     case .cycleTheme(let count):
-        if count > 0 { state.themeIndex = (state.themeIndex + 1) % count }
-        return []
+        guard count > 0 else { return [] }
+        state.themeIndex = (state.themeIndex + 1) % count
+        return [.applyTheme(index: state.themeIndex)]
 
     case .requestRevoke: return state.requestRevoke()
     case .toggleMark: state.toggleMark(); return []

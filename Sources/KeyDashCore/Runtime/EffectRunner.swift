@@ -92,7 +92,7 @@ public actor EffectRunner {
                 // The action happened; the user must know it went unrecorded.
                 send(.showMessage("\(error)", .error))
             }
-        case .copyToClipboard, .quit:
+        case .copyToClipboard, .applyTheme, .quit:
             present(effect)
         }
     }

@@ -99,6 +99,8 @@ public enum Effect: Sendable, Hashable {
     case scheduleRefresh(after: TimeInterval)
     case cancelRefresh
     case copyToClipboard(String)
+    /// Load and apply the theme at this index of the front end's list.
+    case applyTheme(index: Int)
     case audit(AuditEntry)
     case quit
 }

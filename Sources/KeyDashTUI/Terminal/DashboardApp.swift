@@ -68,7 +68,7 @@ public final class DashboardApp: @unchecked Sendable {
         var (rows, columns) = terminal.size
         state.now = Date()
         _ = reduce(&state, .resize(rows: Layout.listRows(forHeight: rows), columns: columns))
-        loop.perform(state.start())
+        perform(state.start(), loop)
 
         var dirty = true
         var drawn = false
@@ -84,7 +84,6 @@ public final class DashboardApp: @unchecked Sendable {
             let ready = poll(&fds, 2, pollTimeout())
             if ready < 0 && errno != EINTR { break }
 
-            let previousTheme = state.themeIndex
             dispatch(.tick(Date()), loop)
             dirty = true
             if fds[0].revents != 0 {
@@ -92,9 +91,6 @@ public final class DashboardApp: @unchecked Sendable {
             }
             if fds[1].revents & Int16(POLLIN) != 0 {
                 handleEvents(loop, rows: &rows, columns: &columns)
-            }
-            if state.themeIndex != previousTheme, themeNames.indices.contains(state.themeIndex) {
-                switchTheme(to: themeNames[state.themeIndex], terminal: terminal)
             }
         }
     }
@@ -104,22 +100,25 @@ public final class DashboardApp: @unchecked Sendable {
         let terminal: CursesTerminal
         let events: EventQueue
         let effects: EffectPump
+    }
 
-        func perform(_ list: [Effect]) {
-            var forRunner: [Effect] = []
-            for effect in list {
-                switch effect {
-                case .copyToClipboard(let text): terminal.copyToClipboard(text)
-                case .quit: break
-                default: forRunner.append(effect)
-                }
+    /// The front end's own effects here (clipboard, theme), the rest to the runner.
+    private func perform(_ list: [Effect], _ loop: Loop) {
+        var forRunner: [Effect] = []
+        for effect in list {
+            switch effect {
+            case .copyToClipboard(let text): loop.terminal.copyToClipboard(text)
+            case .applyTheme(let index):
+                if themeNames.indices.contains(index) { switchTheme(to: themeNames[index], terminal: loop.terminal) }
+            case .quit: break
+            default: forRunner.append(effect)
             }
-            effects.send(forRunner)
         }
+        loop.effects.send(forRunner)
     }
 
     private func dispatch(_ action: Action, _ loop: Loop) {
-        loop.perform(reduce(&state, action))
+        perform(reduce(&state, action), loop)
     }
 
     /// Sleep until a label on screen changes (relative times, message expiry), no longer.
