@@ -37,8 +37,6 @@ public struct KeyServer: Sendable {
         )
     }
 
-    public static let idleTimeoutSeconds: Int64 = 60
-
     static func validate(_ c: KeyServerConfiguration) throws {
         if let error = c.validationError { throw KeyServerError("--" + error.message) }
         guard RequestValidation.isPlainIdentifier(c.orgId) else { throw KeyServerError("--org must be a plain identifier such as org-123") }
@@ -63,7 +61,7 @@ public struct KeyServer: Sendable {
             router: router(),
             // A connection that sends nothing for this long is closed, so idle
             // or stalled clients can't hold sockets open forever.
-            server: .http1(configuration: .init(idleTimeout: .seconds(Self.idleTimeoutSeconds))),
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "keydash-serve"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger

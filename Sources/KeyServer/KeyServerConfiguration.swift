@@ -20,6 +20,8 @@ public struct KeyServerConfiguration: Sendable {
     public var keyLimit: Int?
     /// Print one line per request (method, path, status; never a header).
     public var logRequests = false
+    /// A connection that sends nothing for this long is closed.
+    public var idleTimeoutSeconds: Int64 = 60
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databasePath: String = ":memory:",

@@ -141,7 +141,10 @@ extension EndToEnd {
             let bad = try keydash(["serve", "--fail-rate", "2"])
             #expect(bad.status == 64)
             #expect(bad.stderr.contains("--fail-rate"))
-            let huge = try keydash(["serve", "--latency", "9223372036854775807"])
+            // Plain http beyond loopback is said out loud (TEST-NET: nothing binds, nothing is sent).
+        let open = try keydash(["serve", "--host", "192.0.2.1", "--port", "0", "--admin-key-file", TempDir.make() + "/a.key"])
+        #expect(open.stderr.contains("warning: --host 192.0.2.1 serves plain http beyond this machine"))
+        let huge = try keydash(["serve", "--latency", "9223372036854775807"])
             #expect(huge.status == 64, "a huge latency is refused, not a trap (\(huge.status))")
             #expect(huge.stderr.contains("latency must be between 0 and 60000 ms"))
         }

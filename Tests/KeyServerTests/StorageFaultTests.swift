@@ -77,3 +77,29 @@ import WhyLabsAPI
         #expect(synchronous == 2, "2 is FULL")
     }
 }
+
+@Suite struct ConnectionHygieneTests {
+    @Test func anIdleConnectionIsClosedByTheServer() async throws {
+        try await withKeyServer({ $0.idleTimeoutSeconds = 1 }) { _, port in
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            #expect(fd >= 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(connected == 0)
+            // Send nothing: the server must hang up by itself, well before 10 s.
+            let started = Date()
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 1, 10_000)
+            var byte: UInt8 = 0
+            let n = ready > 0 ? recv(fd, &byte, 1, 0) : -1
+            #expect(n == 0, "end of stream from the server (ready \(ready), read \(n))")
+            #expect(Date().timeIntervalSince(started) < 5)
+        }
+    }
+}
