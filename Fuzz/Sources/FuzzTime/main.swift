@@ -3,7 +3,8 @@ import FuzzSupport
 import WhyLabsAPI
 
 /// The time parser on any text: never a crash, and whatever it accepts
-/// formats back to a time it reads as the same instant (to the millisecond).
+/// formats back to a time it reads as the same instant (to the nearest
+/// millisecond).
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let text = FuzzDriver.text(data, size)
@@ -12,8 +13,8 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let again = APITime.parse(formatted) else {
         fatalError("parsed \(text.debugDescription) as \(date) but not its own format \(formatted)")
     }
-    let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
-    if abs(again.timeIntervalSince1970 * 1000 - ms) > 1 {
+    // The format keeps the nearest millisecond.
+    if abs(again.timeIntervalSince1970 - date.timeIntervalSince1970) > 0.000_501 {
         fatalError("\(text.debugDescription) → \(formatted) → \(again): not the same instant")
     }
     let value = APITime(text: text)
