@@ -135,7 +135,7 @@ extension DashboardState {
 
     mutating func log(_ entry: ActivityEntry) {
         activity.append(entry)
-        if activity.count > Self.activityLimit { activity.removeFirst(activity.count - Self.activityLimit) }
+        if activity.count > Self.activityLimit { activity.removeFirst() }
     }
 
     mutating func quit() -> [Effect] {

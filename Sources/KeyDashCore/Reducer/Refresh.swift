@@ -103,37 +103,26 @@ extension DashboardState {
             listFetchedAt = at
             return
         }
-        let compare = hasLoaded
-        var changes: [ActivityEntry] = []
         var newMarks: [String: RowMark] = marks.filter { $0.value == .revoking }
-        if compare {
-            for (id, key) in fresh {
-                guard let old = keys[id] else {
+        if hasLoaded {
+            for change in KeyDiff.between(keys, fresh).changes {
+                let key = change.key
+                switch change {
+                case .appeared:
                     // A revoked key showing up because show-revoked widened the fetch is not news.
                     if key.isRevoked && filter.showRevoked { continue }
-                    newMarks[id] = newMarks[id] ?? .new
-                    changes.append(ActivityEntry(at: at, kind: .appeared, keyId: id, alias: key.alias, userId: key.userId))
-                    continue
-                }
-                if old == key { continue }
-                var withoutUse = old
-                withoutUse.lastUsedTime = key.lastUsedTime
-                if withoutUse == key {
-                    changes.append(ActivityEntry(at: at, kind: .used, keyId: id, alias: key.alias, userId: key.userId))
-                } else {
-                    changes.append(ActivityEntry(at: at, kind: .changed, keyId: id, alias: key.alias, userId: key.userId,
-                                      detail: Self.describeChange(from: old, to: key)))
+                    newMarks[key.keyId] = newMarks[key.keyId] ?? .new
+                    log(ActivityEntry(at: at, kind: .appeared, keyId: key.keyId, alias: key.alias, userId: key.userId))
+                case .used:
+                    log(ActivityEntry(at: at, kind: .used, keyId: key.keyId, alias: key.alias, userId: key.userId))
+                case .changed(_, _, let what):
+                    log(ActivityEntry(at: at, kind: .changed, keyId: key.keyId, alias: key.alias, userId: key.userId, detail: what))
+                case .vanished:
+                    // Our own revokes and revoked keys dropping out of the org-wide list are expected.
+                    if marks[key.keyId] == .revoked || key.isRevoked { continue }
+                    log(ActivityEntry(at: at, kind: .vanished, keyId: key.keyId, alias: key.alias, userId: key.userId))
                 }
             }
-            for (id, old) in keys where fresh[id] == nil {
-                // Our own revokes and revoked keys dropping out of the org-wide list are expected.
-                if marks[id] == .revoked || old.isRevoked { continue }
-                changes.append(ActivityEntry(at: at, kind: .vanished, keyId: id, alias: old.alias, userId: old.userId))
-            }
-            // Dictionary order is arbitrary; the log reads the same every time.
-            let rank: [ActivityEntry.Kind: Int] = [.appeared: 0, .changed: 1, .used: 2, .vanished: 3]
-            changes.sort { (rank[$0.kind] ?? 9, $0.keyId) < (rank[$1.kind] ?? 9, $1.keyId) }
-            changes.forEach { log($0) }
         }
         // "revoked" stays on a row until the next refresh, or for good with show-revoked.
         if filter.showRevoked {
@@ -147,16 +136,6 @@ extension DashboardState {
         listFetchedAt = at
         hasLoaded = true
         keysChanged()
-    }
-
-    static func describeChange(from old: UserApiKey, to new: UserApiKey) -> String {
-        var parts: [String] = []
-        if old.isRevoked != new.isRevoked { parts.append(new.isRevoked ? "revoked" : "un-revoked") }
-        if old.alias != new.alias { parts.append("alias") }
-        if old.expirationTime != new.expirationTime { parts.append("expiry") }
-        if old.scopes.map(Set.init) != new.scopes.map(Set.init) { parts.append("scopes") }
-        if old.lastUsedTime != new.lastUsedTime { parts.append("used") }
-        return parts.isEmpty ? "metadata" : parts.joined(separator: ", ")
     }
 
     mutating func detailLoaded(_ keyId: String, _ result: Result<UserApiKey, APIError>, at: Date) {

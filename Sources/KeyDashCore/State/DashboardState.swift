@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import WhyLabsAPI
 
@@ -100,7 +101,9 @@ public struct DashboardState: Sendable {
     // Monitor
     public internal(set) var refresh = RefreshStatus()
     public internal(set) var marks: [String: RowMark] = [:]
-    public internal(set) var activity: [ActivityEntry] = []
+    /// Oldest first, at most `activityLimit`: adding drops from the front in
+    /// O(1), so a refresh costs O(changes).
+    public internal(set) var activity = Deque<ActivityEntry>()
     public internal(set) var message: StatusMessage?
     public internal(set) var bulkSelection: Set<String> = []
     public internal(set) var bulkProgress: BulkProgress?
