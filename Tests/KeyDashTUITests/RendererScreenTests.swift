@@ -109,6 +109,21 @@ import WhyLabsAPI
         #expect(!text.split(separator: "\n").contains { $0.contains("K9s7sidecr") && $0.contains("hidden") })
     }
 
+    @Test func aQuickRefreshIsNeverAnnouncedASlowOneIsAfterHalfASecond() {
+        var s = sampleState()
+        func header(_ s: DashboardState) -> String { String(screen(s).split(separator: "\n")[0]) }
+        let before = header(s)
+        _ = reduce(&s, .refreshNow)
+        #expect(s.refresh.inFlight)
+        _ = reduce(&s, .tick(now.addingTimeInterval(0.3)))
+        #expect(header(s) == before, "the header does not change in the first half second")
+        #expect(Renderer.secondsUntilLabelsChange(s) <= 0.2 + 1e-6, "the loop wakes when the label is due")
+        _ = reduce(&s, .tick(now.addingTimeInterval(0.6)))
+        #expect(screen(s).contains("refreshing…"))
+        _ = reduce(&s, .listLoaded(.success(sampleKeys), at: now.addingTimeInterval(0.7)))
+        #expect(!screen(s).contains("refreshing"))
+    }
+
     @Test func helpAt80x24ListsEveryBinding() {
         var s = sampleState()
         _ = reduce(&s, .showHelp)

@@ -20,6 +20,7 @@ extension DashboardState {
             return []
         }
         refresh.inFlight = true
+        refresh.startedAt = now
         refresh.nextRefresh = nil
         return [.fetchList(perUser: filter.showRevoked ? knownUsers.sorted() : [])]
     }
@@ -37,6 +38,7 @@ extension DashboardState {
 
     mutating func listLoaded(_ result: Result<[UserApiKey], APIError>, at: Date) -> [Effect] {
         refresh.inFlight = false
+        refresh.startedAt = nil
         now = max(now, at)
         switch result {
         case .success(let fetched):

@@ -45,6 +45,8 @@ public struct ActivityEntry: Sendable, Hashable {
 /// Where background refresh stands.
 public struct RefreshStatus: Sendable, Hashable {
     public var inFlight = false
+    /// When the request in flight was sent.
+    public var startedAt: Date?
     /// A refresh was asked for while one was in flight: run once more after it.
     public var pending = false
     public var lastSuccess: Date?
@@ -56,6 +58,16 @@ public struct RefreshStatus: Sendable, Hashable {
     public init() {}
 
     public var isStale: Bool { failingSince != nil }
+
+    /// A refresh that answers within this long is never announced: an idle
+    /// monitor whose data did not change writes nothing to the terminal.
+    public static let quietPeriod: TimeInterval = 0.5
+
+    /// Whether "refreshing…" is worth showing at `now`.
+    public func showsRefreshing(at now: Date) -> Bool {
+        guard inFlight, let startedAt else { return false }
+        return now.timeIntervalSince(startedAt) >= Self.quietPeriod
+    }
 }
 
 public struct DetailEntry: Sendable, Hashable {

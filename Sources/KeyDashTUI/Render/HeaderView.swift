@@ -39,7 +39,7 @@ enum HeaderView {
         if let since = r.failingSince {
             return "offline \(duration(s.now.timeIntervalSince(since))): \(r.lastError ?? "error")" + retry(s)
         }
-        if r.inFlight { return "refreshing\(ellipsis)" }
+        if r.showsRefreshing(at: s.now) { return "refreshing\(ellipsis)" }
         let updated = r.lastSuccess.map { "updated \(ago(s.now.timeIntervalSince($0)))" } ?? ""
         if r.paused { return "paused" + (updated.isEmpty ? "" : ", " + updated) }
         if s.refreshPeriod == 0 { return updated + (updated.isEmpty ? "" : ", ") + "manual" }

@@ -64,11 +64,17 @@ public enum Renderer {
     /// "updated … ago" label and relative times), so the event loop sleeps
     /// until then and no longer.
     public static func secondsUntilLabelsChange(_ state: DashboardState) -> TimeInterval {
-        let countsChange = state.counts.validUntil.map { max(0, $0.timeIntervalSince(state.now)) } ?? .infinity
-        guard let last = state.refresh.lastSuccess else { return min(60, countsChange) }
+        // The header counts move on when a key starts expiring or expires.
+        var next = state.counts.validUntil.map { max(0, $0.timeIntervalSince(state.now)) } ?? .infinity
+        // A slow refresh is announced once its quiet period is over.
+        if state.refresh.inFlight, let started = state.refresh.startedAt {
+            let announce = started.addingTimeInterval(RefreshStatus.quietPeriod).timeIntervalSince(state.now)
+            if announce > 0 { next = min(next, announce) }
+        }
+        guard let last = state.refresh.lastSuccess else { return min(60, next) }
         let elapsed = state.now.timeIntervalSince(last)
         let label = elapsed < 60 ? 10 - elapsed.truncatingRemainder(dividingBy: 10) : 60 - elapsed.truncatingRemainder(dividingBy: 60)
-        return min(label, countsChange)
+        return min(label, next)
     }
 }
 
