@@ -141,8 +141,7 @@ extension EndToEnd {
             tmux.send("C-c")
             #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
             #expect(tmux.exitStatus == 130, "ended by SIGINT as a shell expects")
-            let flags = Set(tmux.sttyAfterExit.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
-            #expect(flags.contains("echo"), "echo is back on: \(tmux.sttyAfterExit)")
+            #expect(tmux.sttyFlags.contains("echo"), "echo is back on: \(tmux.sttyAfterExit)")
             #expect(!tmux.capture().contains("secret-half-typed"))
         }
 

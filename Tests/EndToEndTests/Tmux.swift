@@ -105,11 +105,16 @@ final class TmuxSession: @unchecked Sendable {
     /// The terminal's modes after keydash exited, as `stty -a` printed them.
     var sttyAfterExit: String { (try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? "" }
 
+    /// The words of `stty -a` after exit: "echo" on, "-echo" off.
+    var sttyFlags: Set<String> {
+        Set(sttyAfterExit.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
+    }
+
     /// Whether the terminal is left as a shell expects it: line editing,
     /// echo and signals on, output processing on, the cursor-keys and keypad
     /// in normal mode, the normal screen shown.
     func expectRestored(_ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let flags = Set(sttyAfterExit.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
+        let flags = sttyFlags
         for flag in ["echo", "icanon", "isig", "icrnl", "opost", "onlcr"] {
             #expect(flags.contains(flag), "\(context): \(flag) is off after exit: \(sttyAfterExit)", sourceLocation: sourceLocation)
         }

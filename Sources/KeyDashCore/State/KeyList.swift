@@ -48,25 +48,26 @@ public enum KeyList {
         let needle = filter.text.lowercased()
         var rows: [UserApiKey] = []
         rows.reserveCapacity(keys.count)
-        for key in keys.values {
-            if key.isRevoked && !filter.showRevoked && !pinned.contains(key.keyId) { continue }
-            if let user = filter.user, key.userId != user { continue }
-            if let hygiene = filter.hygiene, KeyHygiene.of(key, now: now).isDisjoint(with: hygiene) { continue }
-            if !needle.isEmpty && !matches(key, needle) { continue }
+        for key in keys.values where passes(key, filter, needle: needle, now: now, pinned: pinned.contains(key.keyId)) {
             rows.append(key)
         }
         rows.sort(by: comparator(sort, now: now))
         return rows.map(\.keyId)
     }
 
+    /// Whether the filter lets a key through; `needle` is the filter text
+    /// lowercased, `pinned` keeps a just-revoked key on screen.
+    static func passes(_ key: UserApiKey, _ filter: KeyFilter, needle: String, now: Date, pinned: Bool) -> Bool {
+        if key.isRevoked && !filter.showRevoked && !pinned { return false }
+        if let user = filter.user, key.userId != user { return false }
+        if let hygiene = filter.hygiene, KeyHygiene.of(key, now: now).isDisjoint(with: hygiene) { return false }
+        return needle.isEmpty || matches(key, needle)
+    }
+
     /// Whether the list shows this key now (the filters, not the scroll).
     static func isVisible(_ id: String, in state: DashboardState) -> Bool {
         guard let key = state.keys[id] else { return false }
-        let f = state.filter
-        if key.isRevoked && !f.showRevoked && state.marks[id] != .revoked { return false }
-        if let user = f.user, key.userId != user { return false }
-        if let hygiene = f.hygiene, KeyHygiene.of(key, now: state.now).isDisjoint(with: hygiene) { return false }
-        return f.text.isEmpty || matches(key, f.text.lowercased())
+        return passes(key, state.filter, needle: state.filter.text.lowercased(), now: state.now, pinned: state.marks[id] == .revoked)
     }
 
     /// The filter matches alias, key id, user and scopes, case-insensitively.
