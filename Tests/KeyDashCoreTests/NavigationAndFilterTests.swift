@@ -4,6 +4,29 @@ import WhyLabsAPI
 @testable import KeyDashCore
 
 @Suite struct NavigationAndFilterTests {
+    @Test func typingAFilterNarrowsToExactlyWhatAFullRecomputeGives() {
+        var generator = SplitMix64(seed: 7)
+        let words = ["alpha", "alps", "Alpine", "beta", "al-ci", "ALIAS", "pal", "user-al"]
+        var keys: [UserApiKey] = []
+        for i in 0..<300 {
+            let alias = words[Int(generator.next() % UInt64(words.count))] + "-\(i)"
+            keys.append(makeKey(String(format: "K%09d", i), user: "user-\(generator.next() % 5)", alias: alias,
+                                revoked: generator.next() % 7 == 0))
+        }
+        var state = loadedState(keys)
+        _ = reduce(&state, .moveSelection(40))
+        _ = reduce(&state, .beginFilter)
+        for (step, edit) in [TextEdit.insert("a"), .insert("L"), .insert("p"), .backspace, .insert("i"), .insert("a"), .clear, .insert("u"), .insert("s")].enumerated() {
+            _ = reduce(&state, .promptInput(edit))
+            let expected = KeyList.visible(state.keys, filter: state.filter, sort: state.sort, now: state.now)
+            #expect(state.visible == expected, "step \(step) (\(state.filter.text)): \(state.visible.count) rows, expected \(expected.count)")
+            #expect(state.visible.isEmpty || state.visible.indices.contains(state.selectedIndex))
+        }
+        _ = reduce(&state, .promptCommit)
+        #expect(state.visible == KeyList.visible(state.keys, filter: state.filter, sort: state.sort, now: state.now))
+        #expect(state.selectedIndex == 0)
+    }
+
     @Test func cyclingTheThemeAsksTheFrontEndToApplyIt() {
         var state = loadedState([makeKey("A")])
         #expect(reduce(&state, .cycleTheme(count: 3)) == [.applyTheme(index: 1)])

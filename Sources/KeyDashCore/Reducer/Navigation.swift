@@ -42,10 +42,23 @@ extension DashboardState {
     /// same key stays selected (or its nearest neighbour, if it went away) and
     /// stays at the same place on screen when possible.
     mutating func recomputeVisible(keepingSelection: Bool) {
+        show(KeyList.visible(keys, filter: filter, sort: sort, now: now,
+                             pinned: Set(marks.lazy.filter { $0.value == .revoked }.map(\.key))),
+             keepingSelection: keepingSelection)
+    }
+
+    /// The filter text grew: every key that matches it matched the old text
+    /// too, so the rows shown are narrowed in place, already in order, with
+    /// no pass over all the keys and no sort.
+    mutating func narrowVisible(toText text: String) {
+        let needle = text.lowercased()
+        show(visible.filter { id in keys[id].map { KeyList.matches($0, needle) } ?? false }, keepingSelection: true)
+    }
+
+    private mutating func show(_ rows: [String], keepingSelection: Bool) {
         let previousId = selectedKeyId
         let previousOffset = selectedIndex - scroll
-        visible = KeyList.visible(keys, filter: filter, sort: sort, now: now,
-                                  pinned: Set(marks.lazy.filter { $0.value == .revoked }.map(\.key)))
+        visible = rows
         guard keepingSelection, let previousId else { clampScroll(); return }
         if let index = visible.firstIndex(of: previousId) {
             selectedIndex = index
@@ -109,8 +122,13 @@ extension DashboardState {
         prompt = p
         if p.kind == .filter {
             // Live filtering as the user types.
+            let before = filter.text
             filter.text = p.text
-            recomputeVisible(keepingSelection: true)
+            if p.text.lowercased().hasPrefix(before.lowercased()) {
+                narrowVisible(toText: p.text)
+            } else {
+                recomputeVisible(keepingSelection: true)
+            }
         }
     }
 
@@ -119,8 +137,11 @@ extension DashboardState {
         prompt = nil
         switch p.kind {
         case .filter:
-            filter.text = p.text
-            recomputeVisible(keepingSelection: false)
+            // Typing kept the rows up to date; only a changed text needs them again.
+            if filter.text != p.text {
+                filter.text = p.text
+                recomputeVisible(keepingSelection: false)
+            }
             select(index: 0)
             if !p.text.isEmpty { say("\(visible.count) keys match \"\(p.text)\"", .info) }
         case .user:
