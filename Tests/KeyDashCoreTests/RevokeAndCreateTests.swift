@@ -196,6 +196,53 @@ import WhyLabsAPI
         #expect(state.activity.filter { $0.kind == .revokeFailed }.count == 1)
     }
 
+    @Test(arguments: [KeyColumn.created, .alias, .status, .expires])
+    func aCreateOrRevokeAnswerUpdatesOneRowExactlyAsAFullRecomputeWould(column: KeyColumn) {
+        var generator = SplitMix64(seed: 11)
+        let keys = (0..<200).map { i in
+            makeKey(String(format: "K%09d", i), user: "user-\(i % 4)", alias: ["a", "b", "c"][i % 3] + "-\(generator.next() % 50)",
+                    createdDaysAgo: Double(generator.next() % 400), expiresInDays: i % 5 == 0 ? nil : Double(generator.next() % 30) - 5)
+        }
+        var state = loadedState(keys)
+        state.sort = SortOrder(column: column, ascending: generator.next() % 2 == 0)
+        state.recomputeVisible(keepingSelection: false)
+        func check(_ what: String) {
+            let pinned = Set(state.marks.filter { $0.value == .revoked }.map(\.key))
+            #expect(state.visible == KeyList.visible(state.keys, filter: state.filter, sort: state.sort, now: state.now, pinned: pinned), "\(what)")
+            let full = KeyCounts.of(state.keys, now: state.now)
+            let ours: [Int] = [state.counts.active, state.counts.expiringSoon, state.counts.expired, state.counts.revoked]
+            let theirs: [Int] = [full.active, full.expiringSoon, full.expired, full.revoked]
+            #expect(ours == theirs, "\(what)")
+        }
+        for round in 0..<30 {
+            let id = state.visible[Int(generator.next() % UInt64(state.visible.count))]
+            _ = reduce(&state, .moveSelection(0))
+            state.select(index: state.visible.firstIndex(of: id)!)
+            _ = reduce(&state, .requestRevoke)
+            guard case .confirmRevoke = state.pane else { continue }
+            state.type(id)
+            _ = reduce(&state, .confirm)
+            let ref = KeyRef(keyId: id, userId: state.keys[id]!.userId)
+            if generator.next() % 3 == 0 {
+                _ = reduce(&state, .revokeFinished(ref, .failure(.server(status: 500, message: "no", requestId: nil)), at: t0))
+            } else {
+                var revoked = state.keys[id]!
+                revoked.revoked = true
+                _ = reduce(&state, .revokeFinished(ref, .success(KeyChange(key: revoked, requestId: nil)), at: t0))
+            }
+            check("revoke round \(round)")
+            _ = reduce(&state, .openCreate)
+            for c in "user-9" { _ = reduce(&state, .form(.text(.insert(String(c))))) }
+            guard case .create? = reduce(&state, .submitCreate).first else { Issue.record("no create"); return }
+            let created = makeKey(String(format: "N%09d", round), user: "user-9", alias: "new-\(generator.next() % 9)",
+                                  createdDaysAgo: 0, expiresInDays: 90)
+            _ = reduce(&state, .createFinished(.success(KeyChange(key: created, requestId: nil)), at: t0))
+            #expect(state.selectedKeyId == created.keyId)
+            _ = reduce(&state, .back)
+            check("create round \(round)")
+        }
+    }
+
     @Test func aSingleMarkIsConfirmedByItsKeyIdNotByTheCount() {
         var state = loadedState(ids(3).map { makeKey($0) })
         _ = reduce(&state, .moveSelection(2))

@@ -66,11 +66,12 @@ extension DashboardState {
         switch result {
         case .success(let change):
             let key = change.key.withoutSecret
+            let old = keys[key.keyId]
             keys[key.keyId] = key
             knownUsers.insert(key.userId)
             marks[key.keyId] = .new
             log(ActivityEntry(at: at, kind: .created, keyId: key.keyId, alias: key.alias, userId: key.userId))
-            keysChanged()
+            keyChanged(key.keyId, from: old)
             if let index = visible.firstIndex(of: key.keyId) { select(index: index) }
             if let secret = change.key.key {
                 pane = .secret(OnceSecret(keyId: key.keyId, secret: secret))

@@ -67,6 +67,25 @@ extension DashboardState {
         clampScroll()
     }
 
+    /// One key changed (a create or revoke answer): its counts and its row
+    /// only, found and placed by binary search, with no pass over every key.
+    mutating func keyChanged(_ id: String, from old: UserApiKey?) {
+        if let old { counts.count(old, now: now, -1) }
+        if let new = keys[id] { counts.count(new, now: now) }
+        var rows = visible
+        if let at = rows.firstIndex(of: id) { rows.remove(at: at) }
+        if let key = keys[id], KeyList.passes(key, filter, needle: filter.text.lowercased(), now: now, pinned: marks[id] == .revoked) {
+            let less = KeyList.comparator(sort, now: now)
+            var low = 0, high = rows.count
+            while low < high {
+                let mid = (low + high) / 2
+                if let other = keys[rows[mid]], less(other, key) { low = mid + 1 } else { high = mid }
+            }
+            rows.insert(id, at: low)
+        }
+        show(rows, keepingSelection: true)
+    }
+
     /// After the keys themselves changed: the counts, then the rows. (A
     /// filter or sort change needs only the rows.)
     mutating func keysChanged() {

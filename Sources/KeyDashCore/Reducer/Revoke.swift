@@ -118,7 +118,9 @@ extension DashboardState {
             marks[ref.keyId] = .revoked
             var revoked = change.key.withoutSecret
             revoked.revoked = true
+            let old = keys[ref.keyId]
             keys[ref.keyId] = revoked
+            keyChanged(ref.keyId, from: old)
             if details[ref.keyId] != nil { details[ref.keyId] = DetailEntry(key: revoked, fetchedAt: at) }
             log(ActivityEntry(at: at, kind: .revoked, keyId: ref.keyId, alias: alias, userId: ref.userId))
             effects.append(.audit(audit("revoke", ref, alias: alias, result: "ok", requestId: change.requestId, at: at)))
@@ -144,7 +146,7 @@ extension DashboardState {
                     progress.failed > 0 ? .error : .success)
             }
         }
-        keysChanged()
+        // A failed revoke changed no key: nothing to re-derive.
         return effects
     }
 

@@ -136,4 +136,19 @@ public struct KeyCounts: Sendable, Hashable {
         counts.validUntil = next == .distantFuture ? nil : next
         return counts
     }
+
+    /// One key added to (or, with `-1`, taken from) the counts: a create or
+    /// revoke answer updates them without a pass over every key.
+    mutating func count(_ key: UserApiKey, now: Date, _ sign: Int = 1) {
+        switch KeyStatus.of(key, now: now) {
+        case .active: active += sign
+        case .expiring: active += sign; expiringSoon += sign
+        case .expired: expired += sign
+        case .revoked: revoked += sign
+        }
+        guard sign > 0, !key.isRevoked, let exp = key.expirationTime?.date, exp > now else { return }
+        let expiring = exp.addingTimeInterval(-KeyHygiene.expiringWindow)
+        let next = expiring > now ? expiring : exp
+        validUntil = min(validUntil ?? next, next)
+    }
 }
