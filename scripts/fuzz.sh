@@ -11,10 +11,14 @@ cd "$(dirname "$0")/.."
 seconds=${1:-15}
 targets=(FuzzDecoder FuzzTime FuzzSanitizer FuzzReducer)
 build=.build-fuzz
+mkdir -p "$build"
 for t in "${targets[@]}"; do
-  swift build --package-path Fuzz --build-path "$build" -c debug \
-    -Xswiftc -sanitize=fuzzer -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld --product "$t" 2>&1 | grep -E "error" || true
-  [ -x "$build/debug/$t" ] || { echo "fuzz: $t did not build"; exit 1; }
+  if ! swift build --package-path Fuzz --build-path "$build" -c debug \
+      -Xswiftc -sanitize=fuzzer -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld --product "$t" >"$build/build.log" 2>&1; then
+    grep -E "error" "$build/build.log" | head -20
+    echo "fuzz: $t did not build"
+    exit 1
+  fi
 done
 mkdir -p Fuzz/artifacts
 for t in "${targets[@]}"; do
