@@ -240,7 +240,6 @@ final class EffectPump: @unchecked Sendable {
     /// Blocks until every effect sent so far has been handed to the runner.
     func drain() {
         let done = DispatchSemaphore(value: 0)
-        sink.yield([])
         sink.finish()
         Task { [task] in
             await task.value
