@@ -7,12 +7,25 @@ import Foundation
 /// server sent it instead of failing the whole list, and re-encoding returns
 /// exactly what arrived.
 public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
-    public let text: String
-    public let date: Date?
+    /// An instant in the service's own form is kept as whole milliseconds
+    /// (8 bytes, no text); anything else keeps the text exactly as it arrived.
+    enum Storage: Hashable, Sendable {
+        case instant(Int64)
+        case text(String, Date?)
+    }
+    let storage: Storage
 
     public init(text: String) {
-        self.text = text
-        self.date = APITime.parse(text)
+        var bytes = text
+        storage = bytes.withUTF8 { APITime.storage(parsing: UnsafeRawBufferPointer($0)) { text } }
+    }
+
+    /// Reads a time straight from bytes; `text` is asked for only when the
+    /// bytes are not the service's own form and must be kept.
+    static func storage(parsing bytes: UnsafeRawBufferPointer, text: () -> String) -> Storage {
+        guard let parsed = parseBytes(bytes) else { return .text(text(), nil) }
+        if parsed.canonical, let ms = parsed.milliseconds { return .instant(ms) }
+        return .text(text(), parsed.date)
     }
 
     public init(_ date: Date) {
@@ -22,12 +35,32 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
 
     /// Exact for whole milliseconds, and cheap: no parsing of its own output.
     public init(epochMilliseconds ms: Int64) {
-        self.text = APITime.format(epochMilliseconds: ms)
-        self.date = Date(timeIntervalSince1970: Double(ms) / 1000)
+        storage = .instant(ms)
+    }
+
+    init(storage: Storage) { self.storage = storage }
+
+    /// The text as the service writes it (or as it arrived, when it was not
+    /// in the service's form).
+    public var text: String {
+        switch storage {
+        case .instant(let ms): APITime.format(epochMilliseconds: ms)
+        case .text(let text, _): text
+        }
+    }
+
+    public var date: Date? {
+        switch storage {
+        case .instant(let ms): Date(timeIntervalSince1970: Double(ms) / 1000)
+        case .text(_, let date): date
+        }
     }
 
     public var epochMilliseconds: Int64? {
-        date.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+        switch storage {
+        case .instant(let ms): ms
+        case .text(_, let date): date.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+        }
     }
 
     public var description: String { text }
@@ -63,11 +96,24 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
     /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff…]]` followed by nothing (UTC), `Z`, or
     /// `±HH[:MM]`. A space is accepted in place of `T`. Returns nil for anything else.
     public static func parse(_ text: String) -> Date? {
-        var utf8 = Array(text.utf8)
-        if utf8.count < 16 || utf8.count > 40 { return nil }
+        var text = text
+        return text.withUTF8 { parseBytes(UnsafeRawBufferPointer($0))?.date }
+    }
+
+    struct Parsed {
+        var date: Date
+        /// Whole milliseconds, when the text has no finer fraction.
+        var milliseconds: Int64?
+        /// The text is exactly what `format` writes for `milliseconds`.
+        var canonical: Bool
+    }
+
+    static func parseBytes(_ utf8: UnsafeRawBufferPointer) -> Parsed? {
+        let count = utf8.count
+        if count < 16 || count > 40 { return nil }
         var i = 0
         func digits(_ n: Int) -> Int? {
-            guard i + n <= utf8.count else { return nil }
+            guard i + n <= count else { return nil }
             var value = 0
             for k in i..<(i + n) {
                 let c = utf8[k]
@@ -78,35 +124,42 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
             return value
         }
         func expect(_ byte: UInt8) -> Bool {
-            guard i < utf8.count, utf8[i] == byte else { return false }
+            guard i < count, utf8[i] == byte else { return false }
             i += 1
             return true
         }
         guard let year = digits(4), expect(UInt8(ascii: "-")),
               let month = digits(2), expect(UInt8(ascii: "-")),
               let day = digits(2) else { return nil }
-        guard i < utf8.count, utf8[i] == UInt8(ascii: "T") || utf8[i] == UInt8(ascii: "t") || utf8[i] == UInt8(ascii: " ") else { return nil }
+        guard i < count, utf8[i] == UInt8(ascii: "T") || utf8[i] == UInt8(ascii: "t") || utf8[i] == UInt8(ascii: " ") else { return nil }
+        var canonical = utf8[i] == UInt8(ascii: "T")
         i += 1
         guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2) else { return nil }
         var second = 0
-        var fraction = 0.0
+        var fractionDigits = 0  // the first up to 18 digits, as an integer
+        var fractionCount = 0
+        var lastDigit: UInt8 = 0
         if expect(UInt8(ascii: ":")) {
             guard let s = digits(2) else { return nil }
             second = s
+            let dot = i < count && utf8[i] == UInt8(ascii: ".")
             if expect(UInt8(ascii: ".")) || expect(UInt8(ascii: ",")) {
-                var scale = 0.1
-                var count = 0
-                while i < utf8.count, utf8[i] >= 48, utf8[i] <= 57 {
-                    fraction += Double(utf8[i] - 48) * scale
-                    scale /= 10
+                canonical = canonical && dot
+                while i < count, utf8[i] >= 48, utf8[i] <= 57 {
+                    lastDigit = utf8[i]
+                    if fractionCount < 18 { fractionDigits = fractionDigits * 10 + Int(utf8[i] - 48) }
                     i += 1
-                    count += 1
+                    fractionCount += 1
                 }
-                if count == 0 { return nil }
+                if fractionCount == 0 { return nil }
+                canonical = canonical && fractionCount <= 3 && lastDigit != UInt8(ascii: "0")
             }
+        } else {
+            canonical = false
         }
         var offsetSeconds = 0
-        if i < utf8.count {
+        if i < count {
+            canonical = false
             let c = utf8[i]
             if c == UInt8(ascii: "Z") || c == UInt8(ascii: "z") {
                 i += 1
@@ -117,7 +170,7 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
                 if expect(UInt8(ascii: ":")) {
                     guard let m = digits(2) else { return nil }
                     om = m
-                } else if i + 2 <= utf8.count, let m = digits(2) {
+                } else if i + 2 <= count, let m = digits(2) {
                     om = m
                 }
                 guard oh <= 23, om <= 59 else { return nil }
@@ -126,17 +179,24 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
                 return nil
             }
         }
-        guard i == utf8.count else { return nil }
-        utf8.removeAll()
+        guard i == count else { return nil }
         // No leap second: the service never sends one, and no instant could
         // be written back the same way.
         guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 59 else { return nil }
         guard day <= daysIn(month: month, year: year) else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
+        let whole = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        var scale = 1
+        for _ in 0..<min(fractionCount, 18) { scale *= 10 }
+        let fraction = Double(fractionDigits) / Double(scale)
+        let seconds = Double(whole) + fraction
         // Only instants the zone-less form can write back (years 0000–9999).
         guard seconds >= Self.earliest, (seconds * 1000).rounded() <= Self.latestMs else { return nil }
-        return Date(timeIntervalSince1970: seconds)
+        if fractionCount <= 3 {
+            let ms = Int64(whole) * 1000 + Int64(fractionDigits * (1000 / scale))
+            return Parsed(date: Date(timeIntervalSince1970: Double(ms) / 1000), milliseconds: ms, canonical: canonical)
+        }
+        return Parsed(date: Date(timeIntervalSince1970: seconds), milliseconds: nil, canonical: false)
     }
 
     private static let earliest = Double(daysFromCivil(year: 0, month: 1, day: 1) * 86_400)
@@ -149,6 +209,15 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
     }
 
     public static func format(epochMilliseconds totalMs: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(23)
+        write(epochMilliseconds: totalMs, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the service's form of an instant to a byte buffer, for the
+    /// JSON and CSV writers: no intermediate string.
+    public static func write(epochMilliseconds totalMs: Int64, into out: inout [UInt8]) {
         var secs = totalMs / 1000
         var ms = Int(totalMs % 1000)
         if ms < 0 { ms += 1000; secs -= 1 }
@@ -156,19 +225,33 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
         var rem = secs % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = civilFromDays(Int(days))
-        let hh = Int(rem / 3600), mm = Int(rem % 3600 / 60), ss = Int(rem % 60)
-        var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T" + pad(hh, 2) + ":" + pad(mm, 2) + ":" + pad(ss, 2)
-        if ms != 0 {
-            var frac = pad(ms, 3)
-            while frac.hasSuffix("0") { frac.removeLast() }
-            out += "." + frac
+        func put(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = value
+            if v >= divisor * 10 {  // a year past 9999: every digit
+                let digits = Array(String(v).utf8)
+                out.append(contentsOf: digits)
+                return
+            }
+            while divisor > 0 {
+                out.append(UInt8(48 + v / divisor))
+                v %= divisor
+                divisor /= 10
+            }
         }
-        return out
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let s = String(value)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        if y < 0 { out.append(UInt8(ascii: "-")) }
+        put(abs(y), 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
+        out.append(UInt8(ascii: "T"))
+        put(Int(rem / 3600), 2); out.append(UInt8(ascii: ":")); put(Int(rem % 3600 / 60), 2)
+        out.append(UInt8(ascii: ":")); put(Int(rem % 60), 2)
+        if ms != 0 {
+            out.append(UInt8(ascii: "."))
+            var frac = ms
+            var width = 3
+            while frac % 10 == 0 { frac /= 10; width -= 1 }
+            put(frac, width)
+        }
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {

@@ -131,13 +131,21 @@ public final class WhyLabsClient: APIKeyService {
         var query: [(String, String)] = []
         if let userId { query.append(("user_id", userId)) }
         let answer = try await send(.GET, path: [], query: query, retrySafe: true)
-        return try decode(ListUserApiKeys.self, from: answer).items
+        return try decode(answer, KeyJSONDecoder.list)
+    }
+
+    /// The list, handed over key by key as it is read, so a caller can keep
+    /// it in a compact form of its own without an array of keys in between.
+    public func forEachListedKey(userId: String?, _ each: (UserApiKey) -> Void) async throws(APIError) {
+        var query: [(String, String)] = []
+        if let userId { query.append(("user_id", userId)) }
+        let answer = try await send(.GET, path: [], query: query, retrySafe: true)
+        try decode(answer) { (bytes) throws(JSONShapeError) in try KeyJSONDecoder.forEachListed(in: bytes, each) }
     }
 
     public func getKey(keyId: String) async throws(APIError) -> UserApiKey {
         let answer = try await send(.GET, path: [keyId], query: [], retrySafe: true)
-        let response = try decode(UserApiKeyResponse.self, from: answer)
-        guard let key = response.key else {
+        guard let key = try decode(answer, KeyJSONDecoder.keyResponse) else {
             throw .notFound(message: "Resource ApiKey with ID \(keyId) not found.", requestId: answer.requestId)
         }
         return key
@@ -152,12 +160,12 @@ public final class WhyLabsClient: APIKeyService {
         if let alias = request.alias { query.append(("alias", alias)) }
         // Never retried: a second create would make a second key.
         let answer = try await send(.POST, path: [], query: query, retrySafe: false)
-        return KeyChange(key: try decode(UserApiKey.self, from: answer), requestId: answer.requestId)
+        return KeyChange(key: try decode(answer, KeyJSONDecoder.key), requestId: answer.requestId)
     }
 
     public func revokeKey(userId: String, keyId: String) async throws(APIError) -> KeyChange {
         let answer = try await send(.DELETE, path: [], query: [("user_id", userId), ("key_id", keyId)], retrySafe: false)
-        return KeyChange(key: try decode(UserApiKey.self, from: answer), requestId: answer.requestId)
+        return KeyChange(key: try decode(answer, KeyJSONDecoder.key), requestId: answer.requestId)
     }
 
     // MARK: - Transport
@@ -268,12 +276,14 @@ public final class WhyLabsClient: APIKeyService {
         }
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, from answer: Answer) throws(APIError) -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(answer.body.readableBytesView))
-        } catch {
+    private func decode<T>(_ answer: Answer, _ read: (UnsafeRawBufferPointer) throws(JSONShapeError) -> T) throws(APIError) -> T {
+        let result = answer.body.withUnsafeReadableBytes { bytes in
+            Result { () throws(JSONShapeError) in try read(bytes) }
+        }
+        guard case .success(let value) = result else {
             throw .undecodable(excerpt: Excerpt.of(String(buffer: answer.body)))
         }
+        return value
     }
 }
 

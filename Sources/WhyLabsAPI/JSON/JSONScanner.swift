@@ -1,0 +1,290 @@
+import Foundation
+
+/// Where a document stopped being JSON of the expected shape.
+public struct JSONShapeError: Error, Sendable, Hashable {
+    public var offset: Int
+    public var reason: String
+}
+
+/// A forward-only reader of JSON text in memory: strings, numbers and
+/// literals read in place, values that are not wanted skipped without
+/// building anything. Strict RFC 8259 (plus a leading UTF-8 byte-order mark,
+/// which Foundation accepts too); nesting is limited to 512 levels.
+struct JSONScanner {
+    let bytes: UnsafeRawBufferPointer
+    var i = 0
+
+    static let maxDepth = 512
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
+    }
+
+    func fail(_ reason: String) -> JSONShapeError { JSONShapeError(offset: i, reason: reason) }
+
+    @inline(__always) mutating func skipWhitespace() {
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x0A, 0x0D, 0x09: i += 1
+            default: return
+            }
+        }
+    }
+
+    /// The next byte after whitespace, not consumed; nil at the end.
+    @inline(__always) mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return i < bytes.count ? bytes[i] : nil
+    }
+
+    mutating func expect(_ byte: UInt8) throws(JSONShapeError) {
+        guard peek() == byte else { throw fail("expected '\(Character(Unicode.Scalar(byte)))'") }
+        i += 1
+    }
+
+    /// After the whole value: nothing but whitespace may follow.
+    mutating func expectEnd() throws(JSONShapeError) {
+        if peek() != nil { throw fail("unexpected text after the document") }
+    }
+
+    // MARK: Objects and arrays
+
+    /// Calls `body` with each member's name (raw bytes, unescaped only when
+    /// they held an escape) and the scanner positioned at its value, which
+    /// `body` must read or skip.
+    mutating func object(depth: Int, _ body: (inout JSONScanner, UnsafeRawBufferPointer) throws(JSONShapeError) -> Void) throws(JSONShapeError) {
+        guard depth < Self.maxDepth else { throw fail("nested too deeply") }
+        try expect(UInt8(ascii: "{"))
+        if peek() == UInt8(ascii: "}") { i += 1; return }
+        while true {
+            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+            let name = try rawString()
+            try expect(UInt8(ascii: ":"))
+            if let escaped = name.escaped {
+                var copy = escaped
+                var thrown: JSONShapeError?
+                copy.withUTF8 { buffer in
+                    do throws(JSONShapeError) { try body(&self, UnsafeRawBufferPointer(buffer)) } catch { thrown = error }
+                }
+                if let thrown { throw thrown }
+            } else {
+                try body(&self, name.bytes)
+            }
+            switch peek() {
+            case UInt8(ascii: ","): i += 1
+            case UInt8(ascii: "}"): i += 1; return
+            default: throw fail("expected ',' or '}'")
+            }
+        }
+    }
+
+    /// Calls `body` with the scanner positioned at each element.
+    mutating func array(depth: Int, _ body: (inout JSONScanner) throws(JSONShapeError) -> Void) throws(JSONShapeError) {
+        guard depth < Self.maxDepth else { throw fail("nested too deeply") }
+        try expect(UInt8(ascii: "["))
+        if peek() == UInt8(ascii: "]") { i += 1; return }
+        while true {
+            try body(&self)
+            switch peek() {
+            case UInt8(ascii: ","): i += 1
+            case UInt8(ascii: "]"): i += 1; return
+            default: throw fail("expected ',' or ']'")
+            }
+        }
+    }
+
+    /// Skips one value of any kind, checking that it is well formed.
+    mutating func skipValue(depth: Int) throws(JSONShapeError) {
+        switch peek() {
+        case UInt8(ascii: "{"):
+            try object(depth: depth + 1) { (scanner, _) throws(JSONShapeError) in try scanner.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "["):
+            try array(depth: depth + 1) { (scanner) throws(JSONShapeError) in try scanner.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "\""):
+            _ = try rawString()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        default: _ = try number()
+        }
+    }
+
+    // MARK: Literals
+
+    mutating func literal(_ word: StaticString) throws(JSONShapeError) {
+        let count = word.utf8CodeUnitCount
+        guard i + count <= bytes.count,
+              memcmp(bytes.baseAddress! + i, word.utf8Start, count) == 0 else { throw fail("expected \(word)") }
+        i += count
+    }
+
+    /// `null` consumed, or false with nothing consumed.
+    mutating func null() throws(JSONShapeError) -> Bool {
+        guard peek() == UInt8(ascii: "n") else { return false }
+        try literal("null")
+        return true
+    }
+
+    mutating func bool() throws(JSONShapeError) -> Bool {
+        switch peek() {
+        case UInt8(ascii: "t"): try literal("true"); return true
+        case UInt8(ascii: "f"): try literal("false"); return false
+        default: throw fail("expected true or false")
+        }
+    }
+
+    // MARK: Numbers
+
+    /// A number's text, checked against the JSON grammar.
+    mutating func number() throws(JSONShapeError) -> UnsafeRawBufferPointer {
+        skipWhitespace()
+        let start = i
+        func digit() -> Bool { i < bytes.count && bytes[i] >= 48 && bytes[i] <= 57 }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+        guard digit() else { throw fail("expected a value") }
+        if bytes[i] == 48 { i += 1 } else { while digit() { i += 1 } }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digit() else { throw fail("expected a digit after '.'") }
+            while digit() { i += 1 }
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard digit() else { throw fail("expected a digit in the exponent") }
+            while digit() { i += 1 }
+        }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<i])
+    }
+
+    /// A number that must be a whole Int64: plain digits, or a fraction or
+    /// exponent whose value is exactly whole (as Foundation reads `1.0`, `1e3`).
+    mutating func int64() throws(JSONShapeError) -> Int64 {
+        let text = try number()
+        var value: Int64 = 0
+        var negative = false
+        var plain = true
+        for (k, byte) in text.enumerated() {
+            if k == 0 && byte == UInt8(ascii: "-") { negative = true; continue }
+            guard byte >= 48 && byte <= 57 else { plain = false; break }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = negative ? times.subtractingReportingOverflow(Int64(byte - 48)) : times.addingReportingOverflow(Int64(byte - 48))
+            guard !o1 && !o2 else { throw fail("number out of range") }
+            value = sum
+        }
+        if plain { return value }
+        guard let double = Double(String(decoding: text, as: UTF8.self)), double.rounded() == double,
+              double >= -9.223372036854775e18, double < 9.223372036854775e18 else {
+            throw fail("expected a whole number")
+        }
+        return Int64(double)
+    }
+
+    // MARK: Strings
+
+    struct RawString {
+        /// The bytes between the quotes, when they held no escape.
+        var bytes: UnsafeRawBufferPointer
+        /// The unescaped text, when they did.
+        var escaped: String?
+    }
+
+    /// A string read in place: its bytes when it holds no escape (checked to
+    /// be UTF-8), otherwise the unescaped text.
+    mutating func rawString() throws(JSONShapeError) -> RawString {
+        try expect(UInt8(ascii: "\""))
+        let start = i
+        var ascii = true
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") {
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
+                i += 1
+                if !ascii, String(validating: raw, as: UTF8.self) == nil { throw fail("invalid UTF-8 in a string") }
+                return RawString(bytes: raw, escaped: nil)
+            }
+            if c == UInt8(ascii: "\\") { break }
+            if c < 0x20 { throw fail("control character in a string") }
+            if c >= 0x80 { ascii = false }
+            i += 1
+        }
+        guard i < bytes.count else { throw fail("unterminated string") }
+        // Slow path: at least one escape.
+        var out: [UInt8] = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+        while i < bytes.count {
+            let c = bytes[i]
+            switch c {
+            case UInt8(ascii: "\""):
+                i += 1
+                guard let text = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
+                return RawString(bytes: UnsafeRawBufferPointer(start: nil, count: 0), escaped: text)
+            case UInt8(ascii: "\\"):
+                i += 1
+                guard i < bytes.count else { throw fail("unterminated string") }
+                let e = bytes[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                            throw fail("unpaired surrogate")
+                        }
+                        i += 2
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw fail("unpaired surrogate") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw fail("unpaired surrogate")
+                    }
+                    out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+                default: throw fail("invalid escape")
+                }
+            default:
+                if c < 0x20 { throw fail("control character in a string") }
+                out.append(c)
+                i += 1
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    private mutating func hex4() throws(JSONShapeError) -> UInt32 {
+        guard i + 4 <= bytes.count else { throw fail("short \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[i]
+            let digit: UInt32
+            switch c {
+            case 48...57: digit = UInt32(c - 48)
+            case 65...70: digit = UInt32(c - 55)
+            case 97...102: digit = UInt32(c - 87)
+            default: throw fail("bad hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            i += 1
+        }
+        return value
+    }
+
+    /// A string value as a Swift string.
+    mutating func string() throws(JSONShapeError) -> String {
+        guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string") }
+        let raw = try rawString()
+        return raw.escaped ?? String(decoding: raw.bytes, as: UTF8.self)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Byte-wise equality with a literal, for matching member names.
+    @inline(__always) func equals(_ word: StaticString) -> Bool {
+        count == word.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, word.utf8Start, count) == 0)
+    }
+}
