@@ -58,7 +58,7 @@ case "encode":
     let data = try Data(contentsOf: URL(fileURLWithPath: args[2]))
     let list = try JSONDecoder().decode(ListUserApiKeys.self, from: data)
     let runs = args.count > 3 ? Int(args[3])! : 10
-    let times = time(runs) { _ = KeyReport.json(list) }
+    let times = time(runs) { _ = KeyReport.json(list: list.items) }
     print(String(format: "encode %d keys as --format json: median %.1f ms over %d runs", list.items.count, median(times), runs))
 case "frame":
     let n = Int(args[2])!

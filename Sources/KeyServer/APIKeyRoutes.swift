@@ -27,7 +27,7 @@ struct APIKeyRoutes: Sendable {
         if !caller.isAdministrator, scopeUser == nil {
             keys = keys.filter { $0.userId == caller.userId }
         }
-        return JSONResponse.make(ListUserApiKeys(items: keys.map(\.apiModel)))
+        return JSONResponse.make(KeyJSONWriter.list(keys.lazy.map(\.apiModel), style: .compact))
     }
 
     // GET /v0/organizations/{org}/api-key/{keyId}
@@ -36,10 +36,10 @@ struct APIKeyRoutes: Sendable {
         let keyId = try RequestValidation.pathParameter(context, "keyId")
         guard let key = try await store.key(id: keyId, orgId: org) else {
             // The real service answers an unknown id with 200 and `{}`.
-            return JSONResponse.make(UserApiKeyResponse(key: nil))
+            return JSONResponse.make(KeyJSONWriter.keyResponse(nil, style: .compact))
         }
         if !caller.isAdministrator, key.userId != caller.userId { throw APIFailure.forbidden }
-        return JSONResponse.make(UserApiKeyResponse(key: key.apiModel))
+        return JSONResponse.make(KeyJSONWriter.keyResponse(key.apiModel, style: .compact))
     }
 
     // POST /v0/organizations/{org}/api-key?user_id=&expiration_time=&scopes=&alias=
@@ -82,7 +82,7 @@ struct APIKeyRoutes: Sendable {
         }
         var answer = stored.apiModel
         answer.key = secret + ":" + org
-        return JSONResponse.make(answer)
+        return JSONResponse.make(KeyJSONWriter.key(answer, style: .compact))
     }
 
     // DELETE /v0/organizations/{org}/api-key?user_id=&key_id=
@@ -95,7 +95,7 @@ struct APIKeyRoutes: Sendable {
         guard let revoked = try await store.revoke(orgId: org, userId: userId, keyId: keyId) else {
             throw APIFailure.keyNotFound(Excerpt.of(keyId))
         }
-        return JSONResponse.make(revoked.apiModel)
+        return JSONResponse.make(KeyJSONWriter.key(revoked.apiModel, style: .compact))
     }
 
     // MARK: - Auth

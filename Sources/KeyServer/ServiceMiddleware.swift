@@ -95,16 +95,16 @@ struct APIFailure: Error {
     func response(requestId: String) -> Response {
         if emptyBody { return Response(status: status) }
         let body = APIErrorBody(message: message, requestId: requestId, type: type)
-        return JSONResponse.make(status: status, body)
+        return JSONResponse.make(status: status, KeyJSONWriter.errorBody(body, style: .compact))
     }
 }
 
 enum JSONResponse {
-    static func make<T: Encodable>(status: HTTPResponse.Status = .ok, _ value: T) -> Response {
-        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
-        return Response(
+    /// The body as written by `KeyJSONWriter`, straight into the response.
+    static func make(status: HTTPResponse.Status = .ok, _ bytes: [UInt8]) -> Response {
+        Response(
             status: status,
             headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

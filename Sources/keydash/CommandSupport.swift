@@ -14,7 +14,18 @@ struct CommandFailure: Error, CustomStringConvertible {
 
 enum Output {
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        out(bytes: Array(text.utf8))
+    }
+
+    /// Everything in as few writes as the pipe takes.
+    static func out(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
+            }
+        }
     }
 
     /// One line on stderr. Whatever it quotes (server messages, request ids,

@@ -34,7 +34,7 @@ struct ListCommand: AsyncParsableCommand {
             }
             switch format {
             case .table: Output.out(KeyReport.table(keys, now: Date()))
-            case .json: Output.out(KeyReport.json(ListUserApiKeys(items: keys)))
+            case .json: Output.out(bytes: KeyReport.json(list: keys))
             case .csv: Output.out(KeyReport.csv(keys))
             }
         }
@@ -61,7 +61,7 @@ struct GetCommand: AsyncParsableCommand {
         try await withClient(connection) { client in
             let key = try await client.getKey(keyId: keyId)
             switch format {
-            case .json: Output.out(KeyReport.json(UserApiKeyResponse(key: key)))
+            case .json: Output.out(bytes: KeyReport.json(response: key))
             default: Output.out(KeyReport.detail(key, now: Date()))
             }
         }
@@ -107,7 +107,7 @@ struct CreateCommand: AsyncParsableCommand {
         try await withClient(connection) { client in
             let change = try await client.createKey(CreateKeyRequest(userId: user, alias: alias, scopes: scopes, expiration: expiration))
             switch format {
-            case .json: Output.out(KeyReport.json(change.key))
+            case .json: Output.out(bytes: KeyReport.json(key: change.key))
             default:
                 Output.out(KeyReport.detail(change.key.withoutSecret, now: Date()))
                 if let secret = change.key.key {
@@ -160,7 +160,7 @@ struct RevokeCommand: AsyncParsableCommand {
             }
             let change = try await client.revokeKey(userId: user, keyId: keyId)
             switch format {
-            case .json: Output.out(KeyReport.json(change.key))
+            case .json: Output.out(bytes: KeyReport.json(key: change.key))
             default: Output.out("revoked \(DisplayText.sanitize(change.key.keyId)) (\(DisplayText.sanitize(change.key.alias ?? "no alias")), user \(DisplayText.sanitize(change.key.userId)))\n")
             }
         }

@@ -37,13 +37,13 @@ import WhyLabsAPI
             #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E })
         }
         // JSON escapes control characters itself and keeps the data exact.
-        let json = KeyReport.json(ListUserApiKeys(items: [evil]))
+        let json = String(decoding: KeyReport.json(list: [evil]), as: UTF8.self)
         #expect(json.contains("\\u001b[2J"))
     }
 
     @Test func jsonEscapesDELC1AndBidiButKeepsTheDataExact() throws {
         let alias = "a\u{7F}b\u{9B}c\u{202E}d\u{200B}e\u{E0041}f"
-        let json = KeyReport.json(ListUserApiKeys(items: [key("AAAAAAAAAA", alias: alias)]))
+        let json = String(decoding: KeyReport.json(list: [key("AAAAAAAAAA", alias: alias)]), as: UTF8.self)
         for bad: UInt32 in [0x7F, 0x9B, 0x202E, 0x200B, 0xE0041] {
             #expect(!json.unicodeScalars.contains { $0.value == bad })
         }

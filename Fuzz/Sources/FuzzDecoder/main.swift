@@ -3,29 +3,36 @@ import FuzzSupport
 import KeyDashCore
 import WhyLabsAPI
 
-/// The API's JSON shapes on any bytes: never a crash; whatever decodes
-/// survives keydash's own JSON output (the escaping of DEL, C1 and bidi
-/// included) and reads back as the same keys.
+/// keydash's byte-level decoder on any bytes, against Foundation's: never a
+/// crash; whatever it accepts, Foundation accepts as the same keys; and what
+/// it reads survives keydash's own JSON output (pretty and compact, the
+/// escaping of DEL, C1 and bidi included) as the same keys.
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let raw = UnsafeRawBufferPointer(start: data, count: size)
     let bytes = Data(FuzzDriver.bytes(data, size))
-    if let list = try? JSONDecoder().decode(ListUserApiKeys.self, from: bytes) {
-        let written = KeyReport.json(list)
-        if written.unicodeScalars.contains(where: { $0.value >= 0x20 && DisplayText.isUnsafe($0) }) {
-            fatalError("unsafe character written raw in JSON output")
+    if let ours = try? KeyJSONDecoder.list(raw) {
+        guard let reference = try? JSONDecoder().decode(ListUserApiKeys.self, from: bytes) else {
+            fatalError("accepted a list Foundation rejects")
         }
-        guard let back = try? JSONDecoder().decode(ListUserApiKeys.self, from: Data(written.utf8)) else {
-            fatalError("keydash's JSON output does not read back: \(written.prefix(200))")
+        if reference.items != ours { fatalError("read a list differently from Foundation") }
+        for style in [KeyJSONWriter.Style.pretty, .compact] {
+            let written = KeyJSONWriter.list(ours, style: style)
+            if String(decoding: written, as: UTF8.self).unicodeScalars.contains(where: { $0.value >= 0x20 && DisplayText.isUnsafe($0) }) {
+                fatalError("unsafe character written raw in JSON output")
+            }
+            let back = written.withUnsafeBytes { try? KeyJSONDecoder.list($0) }
+            if back != ours { fatalError("keys changed through keydash's JSON output") }
         }
-        if back.items.map(\.keyId) != list.items.map(\.keyId) || back.items.map(\.alias) != list.items.map(\.alias)
-            || back.items.map(\.userId) != list.items.map(\.userId) {
-            fatalError("keys changed through keydash's JSON output")
-        }
-        _ = KeyReport.csv(list.items)
-        _ = KeyReport.table(list.items, now: Date(timeIntervalSince1970: 1_800_000_000))
+        _ = KeyReport.csv(ours)
+        _ = KeyReport.table(ours, now: Date(timeIntervalSince1970: 1_800_000_000))
     }
-    if let response = try? JSONDecoder().decode(UserApiKeyResponse.self, from: bytes), let key = response.key {
-        _ = KeyReport.detail(key, now: Date(timeIntervalSince1970: 1_800_000_000))
+    if let ours = try? KeyJSONDecoder.keyResponse(raw) {
+        guard let reference = try? JSONDecoder().decode(UserApiKeyResponse.self, from: bytes) else {
+            fatalError("accepted a key response Foundation rejects")
+        }
+        if reference.key != ours { fatalError("read a key response differently from Foundation") }
+        if let key = ours { _ = KeyReport.detail(key, now: Date(timeIntervalSince1970: 1_800_000_000)) }
     }
     return 0
 }

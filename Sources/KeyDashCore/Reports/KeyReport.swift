@@ -81,32 +81,11 @@ public enum KeyReport {
 
     // MARK: JSON
 
-    public static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return escapeUnsafe(String(decoding: data, as: UTF8.self)) + "\n"
-    }
-
-    /// JSON text with DEL, C1, bidi and invisible characters written as
-    /// `\uXXXX` (the encoder escapes only C0): the data stays exact for a
-    /// parser, and nothing raw reaches a terminal that shows it. Outside
-    /// strings JSON holds only ASCII, so every such character is in a string.
-    public static func escapeUnsafe(_ json: String) -> String {
-        // Raw C0 in encoder output is only the layout's own whitespace.
-        func needsEscape(_ s: Unicode.Scalar) -> Bool { s.value >= 0x20 && DisplayText.isUnsafe(s) }
-        guard json.unicodeScalars.contains(where: needsEscape) else { return json }
-        var out = String.UnicodeScalarView()
-        for scalar in json.unicodeScalars {
-            guard needsEscape(scalar) else { out.append(scalar); continue }
-            for unit in String(scalar).utf16 {
-                out.append(contentsOf: "\\u".unicodeScalars)
-                let hex = String(unit, radix: 16)
-                out.append(contentsOf: (String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
-            }
-        }
-        return String(out)
-    }
+    /// The API's own shapes, laid out for people and scripts alike, with
+    /// DEL, C1, bidi and invisible characters written as `\uXXXX`.
+    public static func json(list keys: [UserApiKey]) -> [UInt8] { KeyJSONWriter.list(keys, style: .pretty) }
+    public static func json(response key: UserApiKey?) -> [UInt8] { KeyJSONWriter.keyResponse(key, style: .pretty) }
+    public static func json(key: UserApiKey) -> [UInt8] { KeyJSONWriter.key(key, style: .pretty) }
 
     // MARK: Helpers
 

@@ -9,12 +9,12 @@ public struct JSONShapeError: Error, Sendable, Hashable {
 /// A forward-only reader of JSON text in memory: strings, numbers and
 /// literals read in place, values that are not wanted skipped without
 /// building anything. Strict RFC 8259 (plus a leading UTF-8 byte-order mark,
-/// which Foundation accepts too); nesting is limited to 512 levels.
+/// which Foundation accepts too); nesting is limited to 500 levels (Foundation allows 512).
 struct JSONScanner {
     let bytes: UnsafeRawBufferPointer
     var i = 0
 
-    static let maxDepth = 512
+    static let maxDepth = 500
 
     init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes

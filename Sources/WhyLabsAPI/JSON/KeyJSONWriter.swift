@@ -1,0 +1,208 @@
+import Foundation
+
+/// Writes the API's key shapes straight into bytes, for `keydash serve`'s
+/// answers and the command line's `--format json`. Members are in sorted
+/// order and absent ones left out; `pretty` is laid out exactly as
+/// Foundation's `JSONEncoder` with `.prettyPrinted, .sortedKeys,
+/// .withoutEscapingSlashes` lays it out, so scripts see no change.
+///
+/// Strings escape `"`, `\` and C0 as JSON requires, and also DEL, C1, bidi
+/// and invisible characters as `\uXXXX`: the data stays exact for a parser,
+/// and nothing raw reaches a terminal that shows it.
+public struct KeyJSONWriter {
+    public enum Style: Sendable { case compact, pretty }
+
+    public private(set) var bytes: [UInt8] = []
+    let style: Style
+
+    public init(style: Style, capacity: Int = 256) {
+        self.style = style
+        bytes.reserveCapacity(capacity)
+    }
+
+    // MARK: Documents
+
+    /// `{"items":[...]}`.
+    public static func list<C: Collection>(_ keys: C, style: Style) -> [UInt8] where C.Element == UserApiKey {
+        var w = KeyJSONWriter(style: style, capacity: 64 + keys.count * (style == .pretty ? 420 : 300))
+        w.open(UInt8(ascii: "{"))
+        w.member("items")
+        w.open(UInt8(ascii: "["))
+        for key in keys {
+            w.element()
+            w.key(key)
+        }
+        w.close(UInt8(ascii: "]"))
+        w.close(UInt8(ascii: "}"))
+        w.finish()
+        return w.bytes
+    }
+
+    /// `{"key":{...}}`, or `{}` for none.
+    public static func keyResponse(_ key: UserApiKey?, style: Style) -> [UInt8] {
+        var w = KeyJSONWriter(style: style)
+        w.open(UInt8(ascii: "{"))
+        if let key {
+            w.member("key")
+            w.key(key)
+        }
+        w.close(UInt8(ascii: "}"))
+        w.finish()
+        return w.bytes
+    }
+
+    public static func key(_ key: UserApiKey, style: Style) -> [UInt8] {
+        var w = KeyJSONWriter(style: style)
+        w.key(key)
+        w.finish()
+        return w.bytes
+    }
+
+    public static func errorBody(_ body: APIErrorBody, style: Style) -> [UInt8] {
+        var w = KeyJSONWriter(style: style)
+        w.open(UInt8(ascii: "{"))
+        if let message = body.message { w.member("message"); w.string(message) }
+        if let requestId = body.requestId { w.member("requestId"); w.string(requestId) }
+        if let type = body.type { w.member("type"); w.string(type) }
+        w.close(UInt8(ascii: "}"))
+        w.finish()
+        return w.bytes
+    }
+
+    /// A pretty document ends with a line break.
+    mutating func finish() {
+        if style == .pretty { bytes.append(0x0A) }
+    }
+
+    // MARK: One key
+
+    mutating func key(_ key: UserApiKey) {
+        open(UInt8(ascii: "{"))
+        if let alias = key.alias { member("alias"); string(alias) }
+        member("creationTime"); time(key.creationTime)
+        if let expiration = key.expirationTime { member("expirationTime"); time(expiration) }
+        if let secret = key.key { member("key"); string(secret) }
+        member("keyId"); string(key.keyId)
+        if let lastUsed = key.lastUsedTime { member("lastUsedTime"); time(lastUsed) }
+        member("orgId"); string(key.orgId)
+        if let resource = key.resourceId { member("resourceId"); string(resource) }
+        if let revoked = key.revoked { member("revoked"); literal(revoked ? "true" : "false") }
+        if let scopes = key.scopes {
+            member("scopes")
+            open(UInt8(ascii: "["))
+            for scope in scopes {
+                element()
+                string(scope)
+            }
+            close(UInt8(ascii: "]"))
+        }
+        member("userId"); string(key.userId)
+        close(UInt8(ascii: "}"))
+    }
+
+    mutating func time(_ time: APITime) {
+        switch time.storage {
+        case .instant(let ms):
+            bytes.append(UInt8(ascii: "\""))
+            APITime.write(epochMilliseconds: ms, into: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+        case .text(let text, _):
+            string(text)
+        }
+    }
+
+    // MARK: Structure
+
+    /// One entry per open object or array: whether it is still empty.
+    private var empty: [Bool] = []
+
+    private mutating func indent(_ depth: Int) {
+        bytes.append(0x0A)
+        for _ in 0..<depth { bytes.append(0x20); bytes.append(0x20) }
+    }
+
+    mutating func open(_ bracket: UInt8) {
+        bytes.append(bracket)
+        empty.append(true)
+    }
+
+    mutating func close(_ bracket: UInt8) {
+        let wasEmpty = empty.removeLast()
+        if style == .pretty {
+            if wasEmpty { bytes.append(0x0A) }  // Foundation writes an empty line inside
+            indent(empty.count)
+        }
+        bytes.append(bracket)
+    }
+
+    /// Before each array element.
+    mutating func element() {
+        if !empty[empty.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        empty[empty.count - 1] = false
+        if style == .pretty { indent(empty.count) }
+    }
+
+    /// Before each member's value: its name.
+    mutating func member(_ name: StaticString) {
+        element()
+        bytes.append(UInt8(ascii: "\""))
+        literal(name)
+        if style == .pretty {
+            bytes.append(contentsOf: [UInt8(ascii: "\""), 0x20, UInt8(ascii: ":"), 0x20])
+        } else {
+            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+    }
+
+    mutating func literal(_ word: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+    }
+
+    // MARK: Strings
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    public mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var copy = text
+        let plain = copy.withUTF8 { utf8 -> Bool in
+            // Fast path: printable ASCII with nothing to escape.
+            for byte in utf8 where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if !plain { escapeScalars(text) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func escapeScalars(_ text: String) {
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            switch v {
+            case 0x22: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\""))
+            case 0x5C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\\"))
+            case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0..<0x20: unicodeEscape(UInt16(v))
+            case 0x20..<0x7F: bytes.append(UInt8(v))
+            default:
+                if DisplayText.isUnsafe(scalar) {
+                    for unit in String(scalar).utf16 { unicodeEscape(unit) }
+                } else {
+                    bytes.append(contentsOf: String(scalar).utf8)
+                }
+            }
+        }
+    }
+
+    private mutating func unicodeEscape(_ unit: UInt16) {
+        bytes.append(UInt8(ascii: "\\"))
+        bytes.append(UInt8(ascii: "u"))
+        for shift in stride(from: 12, through: 0, by: -4) { bytes.append(Self.hex[Int(unit >> UInt16(shift)) & 0xF]) }
+    }
+}
