@@ -66,7 +66,7 @@ case "frame":
     var state = DashboardState(orgId: "org-bench", endpointHost: "bench", now: Date())
     _ = reduce(&state, .resize(rows: Layout.listRows(forHeight: 40), columns: 120))
     _ = state.start()
-    _ = reduce(&state, .listLoaded(.success(syntheticKeys(n)), at: Date()))
+    _ = reduce(&state, .listLoaded(keys: (syntheticKeys(n)), at: Date()))
     var frames = 0
     let times = time(presses) {
         _ = reduce(&state, .moveSelection(frames % 50 < 25 ? 1 : -1))
@@ -82,11 +82,11 @@ case "memory":
     _ = reduce(&state, .resize(rows: 36, columns: 120))
     _ = state.start()
     // The lists are made and handed over, not kept: what stays is the state's own.
-    _ = reduce(&state, .listLoaded(.success(syntheticKeys(n)), at: Date()))
+    _ = reduce(&state, .listLoaded(keys: (syntheticKeys(n)), at: Date()))
     let first = rssMB()
     for i in 0..<refreshes {
         _ = reduce(&state, .refreshDue)
-        _ = reduce(&state, .listLoaded(.success(syntheticKeys(n, generation: i % 3)), at: Date()))
+        _ = reduce(&state, .listLoaded(keys: (syntheticKeys(n, generation: i % 3)), at: Date()))
         _ = Renderer.render(state, width: 120, height: 40)
     }
     print(String(format: "RSS with %d keys: %.1f MB after load, %.1f MB after %d refreshes", n, first, rssMB(), refreshes))

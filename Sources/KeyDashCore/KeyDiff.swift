@@ -38,22 +38,38 @@ public struct KeyDiff: Sendable, Hashable {
     public var isEmpty: Bool { changes.isEmpty }
 
     public static func between(_ old: [String: UserApiKey], _ new: [String: UserApiKey]) -> KeyDiff {
+        between(KeyRecords(old.values), KeyRecords(new.values))
+    }
+
+    /// Between two lists in the dashboard's compact form: keys are compared
+    /// field by field in place and materialized only when they differ.
+    public static func between(_ old: KeyRecords, _ new: KeyRecords) -> KeyDiff {
         var changes: [Change] = []
-        for (id, key) in new {
-            guard let before = old[id] else {
-                changes.append(.appeared(key))
+        for slot in new.slotRange {
+            guard let oldSlot = old.slot(of: new.keyId(at: slot)) else {
+                changes.append(.appeared(new.key(at: slot)))
                 continue
             }
-            if before == key || sameIgnoringScopeOrder(before, key) { continue }
-            var withoutUse = before
-            withoutUse.lastUsedTime = key.lastUsedTime
-            changes.append(withoutUse == key ? .used(key) : .changed(old: before, new: key, what: describe(from: before, to: key)))
+            if old.same(at: oldSlot, as: new, at: slot) { continue }
+            if let change = change(from: old.key(at: oldSlot), to: new.key(at: slot)) { changes.append(change) }
         }
-        for (id, key) in old where new[id] == nil {
-            changes.append(.vanished(key))
+        for slot in old.slotRange where new.slot(of: old.keyId(at: slot)) == nil {
+            changes.append(.vanished(old.key(at: slot)))
         }
-        changes.sort { ($0.rank, $0.key.keyId) < ($1.rank, $1.key.keyId) }
-        return KeyDiff(changes: changes)
+        return KeyDiff(sorting: changes)
+    }
+
+    init(changes: [Change]) { self.changes = changes }
+
+    private init(sorting changes: [Change]) {
+        self.changes = changes.sorted { ($0.rank, $0.key.keyId) < ($1.rank, $1.key.keyId) }
+    }
+
+    private static func change(from before: UserApiKey, to key: UserApiKey) -> Change? {
+        if before == key || sameIgnoringScopeOrder(before, key) { return nil }
+        var withoutUse = before
+        withoutUse.lastUsedTime = key.lastUsedTime
+        return withoutUse == key ? .used(key) : .changed(old: before, new: key, what: describe(from: before, to: key))
     }
 
     /// The server may list a key's scopes in another order: not a change.

@@ -65,6 +65,13 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
 
     public var description: String { text }
 
+    /// The milliseconds, when the time is kept as an instant in the service's
+    /// form rather than as text (what a compact store can keep in 8 bytes).
+    public var instantMilliseconds: Int64? {
+        if case .instant(let ms) = storage { return ms }
+        return nil
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {

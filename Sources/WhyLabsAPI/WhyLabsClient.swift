@@ -12,6 +12,14 @@ public protocol APIKeyService: Sendable {
     func getKey(keyId: String) async throws(APIError) -> UserApiKey
     func createKey(_ request: CreateKeyRequest) async throws(APIError) -> KeyChange
     func revokeKey(userId: String, keyId: String) async throws(APIError) -> KeyChange
+    /// The list handed over key by key as it is read.
+    func forEachListedKey(userId: String?, _ each: (UserApiKey) -> Void) async throws(APIError)
+}
+
+extension APIKeyService {
+    public func forEachListedKey(userId: String?, _ each: (UserApiKey) -> Void) async throws(APIError) {
+        for key in try await listKeys(userId: userId) { each(key) }
+    }
 }
 
 public struct CreateKeyRequest: Sendable, Hashable {

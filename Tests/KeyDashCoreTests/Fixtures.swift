@@ -18,7 +18,7 @@ func loadedState(_ keys: [UserApiKey], rows: Int = 10, readOnly: Bool = false) -
     var state = DashboardState(orgId: "org-1", endpointHost: "api.example", readOnly: readOnly, refreshPeriod: 30, now: t0)
     _ = reduce(&state, .resize(rows: rows, columns: 120))
     _ = state.start()
-    _ = reduce(&state, .listLoaded(.success(keys), at: t0))
+    _ = reduce(&state, .listLoaded(keys: (keys), at: t0))
     state.sort = SortOrder(column: .keyId, ascending: true)
     state.recomputeVisible(keepingSelection: false)
     return state

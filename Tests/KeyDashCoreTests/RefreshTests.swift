@@ -8,7 +8,7 @@ import WhyLabsAPI
         var state = DashboardState(orgId: "org-1", endpointHost: "h", refreshPeriod: 30, now: t0)
         #expect(state.start() == [.fetchList(perUser: [])])
         #expect(state.refresh.inFlight)
-        let effects = reduce(&state, .listLoaded(.success([makeKey("A"), makeKey("B")]), at: t0))
+        let effects = reduce(&state, .listLoaded(keys: ([makeKey("A"), makeKey("B")]), at: t0))
         #expect(effects == [.scheduleRefresh(after: 30)])
         #expect(state.visible.count == 2)
         #expect(state.marks.isEmpty, "nothing is 'new' on the first load")
@@ -28,7 +28,7 @@ import WhyLabsAPI
         #expect(state.counts.validUntil == t0.addingTimeInterval(8 * 86_400))
         // An unchanged refresh does not freeze them either.
         _ = reduce(&state, .refreshDue)
-        _ = reduce(&state, .listLoaded(.success([makeKey("A", expiresInDays: 8), makeKey("B", expiresInDays: nil)]), at: t0.addingTimeInterval(2 * 86_400)))
+        _ = reduce(&state, .listLoaded(keys: ([makeKey("A", expiresInDays: 8), makeKey("B", expiresInDays: nil)]), at: t0.addingTimeInterval(2 * 86_400)))
         _ = reduce(&state, .tick(t0.addingTimeInterval(8 * 86_400 + 1)))
         #expect(state.counts.expired == 1 && state.counts.active == 1 && state.counts.expiringSoon == 0)
         #expect(state.counts.validUntil == nil, "nothing changes after the last expiry")
@@ -40,8 +40,8 @@ import WhyLabsAPI
         #expect(reduce(&state, .refreshNow).isEmpty)
         #expect(reduce(&state, .refreshDue).isEmpty)
         // The asked-for refresh runs once, right after the one in flight.
-        #expect(reduce(&state, .listLoaded(.success([]), at: t0)) == [.fetchList(perUser: [])])
-        #expect(reduce(&state, .listLoaded(.success([]), at: t0)) == [.scheduleRefresh(after: 30)])
+        #expect(reduce(&state, .listLoaded(keys: ([]), at: t0)) == [.fetchList(perUser: [])])
+        #expect(reduce(&state, .listLoaded(keys: ([]), at: t0)) == [.scheduleRefresh(after: 30)])
     }
 
     @Test func failureKeepsTheLastGoodListMarkedStaleAndBacksOff() {
@@ -73,7 +73,7 @@ import WhyLabsAPI
         _ = reduce(&state, .refreshDue)
         _ = reduce(&state, .listLoaded(.failure(.server(status: 503, message: "x", requestId: nil)), at: t0))
         _ = reduce(&state, .refreshNow)  // r retries at once
-        let effects = reduce(&state, .listLoaded(.success([makeKey("A")]), at: t0.addingTimeInterval(5)))
+        let effects = reduce(&state, .listLoaded(keys: ([makeKey("A")]), at: t0.addingTimeInterval(5)))
         #expect(effects == [.scheduleRefresh(after: 30)])
         #expect(!state.refresh.isStale)
         #expect(state.refresh.consecutiveFailures == 0)
@@ -85,14 +85,14 @@ import WhyLabsAPI
         #expect(reduce(&state, .togglePause) == [.cancelRefresh])
         #expect(reduce(&state, .refreshDue).isEmpty)
         #expect(reduce(&state, .refreshNow) == [.fetchList(perUser: [])])
-        #expect(reduce(&state, .listLoaded(.success([makeKey("A")]), at: t0)).isEmpty, "paused: nothing scheduled")
+        #expect(reduce(&state, .listLoaded(keys: ([makeKey("A")]), at: t0)).isEmpty, "paused: nothing scheduled")
         #expect(reduce(&state, .togglePause) == [.fetchList(perUser: [])])
     }
 
     @Test func manualOnlyModeNeverSchedules() {
         var state = DashboardState(orgId: "o", endpointHost: "h", refreshPeriod: 0, now: t0)
         _ = state.start()
-        #expect(reduce(&state, .listLoaded(.success([makeKey("A")]), at: t0)).isEmpty)
+        #expect(reduce(&state, .listLoaded(keys: ([makeKey("A")]), at: t0)).isEmpty)
     }
 
     @Test func newKeysAreMarkedAndChangesLogged() {
@@ -102,14 +102,14 @@ import WhyLabsAPI
         usedA.lastUsedTime = APITime(t0)
         var renamedB = makeKey("B")
         renamedB.alias = "renamed"
-        _ = reduce(&state, .listLoaded(.success([usedA, renamedB, makeKey("D")]), at: t0.addingTimeInterval(30)))
+        _ = reduce(&state, .listLoaded(keys: ([usedA, renamedB, makeKey("D")]), at: t0.addingTimeInterval(30)))
         #expect(state.marks == ["D": .new])
         let kinds = Dictionary(uniqueKeysWithValues: state.activity.map { ($0.keyId, $0.kind) })
         #expect(kinds == ["A": .used, "B": .changed, "C": .vanished, "D": .appeared])
         #expect(state.activity.first { $0.keyId == "B" }?.detail == "alias")
         // "New" means new since the last refresh.
         _ = reduce(&state, .refreshDue)
-        _ = reduce(&state, .listLoaded(.success([usedA, renamedB, makeKey("D")]), at: t0.addingTimeInterval(60)))
+        _ = reduce(&state, .listLoaded(keys: ([usedA, renamedB, makeKey("D")]), at: t0.addingTimeInterval(60)))
         #expect(state.marks.isEmpty)
     }
 
@@ -121,7 +121,7 @@ import WhyLabsAPI
         // Keys before it vanish, new ones arrive: same key, same place on screen.
         _ = reduce(&state, .refreshDue)
         let next = Array(ids(60).dropFirst(5)).map { makeKey($0) }
-        _ = reduce(&state, .listLoaded(.success(next), at: t0.addingTimeInterval(30)))
+        _ = reduce(&state, .listLoaded(keys: (next), at: t0.addingTimeInterval(30)))
         #expect(state.selectedKeyId == "KEY0000025")
         #expect(state.selectedIndex - state.scroll == offset)
         _ = reduce(&state, .toggleSortDirection)
@@ -133,7 +133,7 @@ import WhyLabsAPI
         var state = loadedState(ids(5).map { makeKey($0) })
         _ = reduce(&state, .end)
         _ = reduce(&state, .refreshDue)
-        _ = reduce(&state, .listLoaded(.success(ids(3).map { makeKey($0) }), at: t0))
+        _ = reduce(&state, .listLoaded(keys: (ids(3).map { makeKey($0) }), at: t0))
         #expect(state.selectedKeyId == "KEY0000002")
     }
 
@@ -141,7 +141,7 @@ import WhyLabsAPI
         var state = loadedState([makeKey("A", user: "u1"), makeKey("B", user: "u2")])
         let effects = reduce(&state, .toggleShowRevoked)
         #expect(effects == [.fetchList(perUser: ["u1", "u2"])])
-        _ = reduce(&state, .listLoaded(.success([makeKey("A", user: "u1"), makeKey("B", user: "u2"), makeKey("R", user: "u1", revoked: true)]), at: t0))
+        _ = reduce(&state, .listLoaded(keys: ([makeKey("A", user: "u1"), makeKey("B", user: "u2"), makeKey("R", user: "u1", revoked: true)]), at: t0))
         #expect(state.visible.contains("R"))
         #expect(state.marks["R"] == nil, "revealed revoked keys are not 'new'")
         #expect(state.counts.revoked == 1)

@@ -30,7 +30,7 @@ import WhyLabsAPI
         #expect(state.pane == .list)
         // A refresh in between keeps the row and its mark.
         _ = reduce(&state, .refreshDue)
-        _ = reduce(&state, .listLoaded(.success([]), at: t0))
+        _ = reduce(&state, .listLoaded(keys: ([]), at: t0))
         #expect(state.marks["fh4dUNV3WQ"] == .revoking)
         #expect(state.visible == ["fh4dUNV3WQ"])
         let answer = reduce(&state, .revokeFinished(KeyRef(keyId: "fh4dUNV3WQ", userId: "user-9"),
@@ -43,7 +43,7 @@ import WhyLabsAPI
         // Shown as revoked until the next refresh, then gone from the org-wide view.
         #expect(state.visible == ["fh4dUNV3WQ"])
         _ = reduce(&state, .refreshDue)
-        _ = reduce(&state, .listLoaded(.success([]), at: t0))
+        _ = reduce(&state, .listLoaded(keys: ([]), at: t0))
         #expect(state.visible.isEmpty)
         #expect(!state.activity.contains { $0.kind == .vanished })
     }

@@ -120,7 +120,7 @@ import WhyLabsAPI
         #expect(Renderer.secondsUntilLabelsChange(s) <= 0.2 + 1e-6, "the loop wakes when the label is due")
         _ = reduce(&s, .tick(now.addingTimeInterval(0.6)))
         #expect(screen(s).contains("refreshing…"))
-        _ = reduce(&s, .listLoaded(.success(sampleKeys), at: now.addingTimeInterval(0.7)))
+        _ = reduce(&s, .listLoaded(keys: (sampleKeys), at: now.addingTimeInterval(0.7)))
         #expect(!screen(s).contains("refreshing"))
     }
 
@@ -139,7 +139,7 @@ import WhyLabsAPI
         changed[0].alias = "prod-ingest-v2"
         changed.remove(at: 5)
         changed.append(key("NeWk3y0000", user: "user-alice", alias: "fresh", scopes: [":user"], createdDays: 0, expiresDays: 30, usedDays: nil))
-        _ = reduce(&a, .listLoaded(.success(changed), at: now))
+        _ = reduce(&a, .listLoaded(keys: (changed), at: now))
         return a
     }
 

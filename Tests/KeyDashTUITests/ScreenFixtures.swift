@@ -29,7 +29,7 @@ func sampleState(height: Int = 24, keys: [UserApiKey] = sampleKeys, readOnly: Bo
                                ownKeyId: "Adm1nKey00", now: now)
     _ = reduce(&state, .resize(rows: Layout.listRows(forHeight: height), columns: 80))
     _ = state.start()
-    _ = reduce(&state, .listLoaded(.success(keys), at: now.addingTimeInterval(-25)))
+    _ = reduce(&state, .listLoaded(keys: (keys), at: now.addingTimeInterval(-25)))
     _ = reduce(&state, .tick(now))
     return state
 }

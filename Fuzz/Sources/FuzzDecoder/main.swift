@@ -27,7 +27,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         _ = KeyReport.csv(ours)
         _ = KeyReport.table(ours, now: Date(timeIntervalSince1970: 1_800_000_000))
     }
-    if let ours = try? KeyJSONDecoder.keyResponse(raw) {
+    if case .success(let ours) = Result(catching: { () throws(JSONShapeError) in try KeyJSONDecoder.keyResponse(raw) }) {
         guard let reference = try? JSONDecoder().decode(UserApiKeyResponse.self, from: bytes) else {
             fatalError("accepted a key response Foundation rejects")
         }

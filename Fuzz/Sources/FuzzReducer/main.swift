@@ -34,7 +34,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     var state = DashboardState(orgId: "org-f", endpointHost: "h", readOnly: false, refreshPeriod: 30, ownKeyId: ids[0], now: t0)
     _ = reduce(&state, .resize(rows: 4, columns: 80))
     _ = state.start()
-    _ = reduce(&state, .listLoaded(.success((0..<6).map { key($0) }), at: t0))
+    _ = reduce(&state, .listLoaded(keys: ((0..<6).map { key($0) }), at: t0))
     var inFlight: Set<String> = []
     var steps = 0
     while let byte = input.next(), steps < 400 {
@@ -65,7 +65,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             action = .revokeFinished(KeyRef(keyId: id, userId: key(i).userId),
                                      arg % 2 == 0 ? .success(KeyChange(key: key(i, revoked: true), requestId: nil))
                                                   : .failure(.transport(arg % 4 == 1 ? .readTimeout : .connectionRefused, detail: "")), at: t0)
-        case 18: action = .listLoaded(.success((0..<6).filter { (arg >> $0) & 1 == 0 || $0 == 0 }.map { key($0) }), at: t0)
+        case 18: action = .listLoaded(keys: ((0..<6).filter { (arg >> $0) & 1 == 0 || $0 == 0 }.map { key($0) }), at: t0)
         case 19: action = .quit
         case 20: action = .quitWhenWritesFinish
         case 21: action = .toggleShowRevoked

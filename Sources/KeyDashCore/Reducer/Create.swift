@@ -67,7 +67,7 @@ extension DashboardState {
         case .success(let change):
             let key = change.key.withoutSecret
             let old = keys[key.keyId]
-            keys[key.keyId] = key
+            keys.upsert(key)
             knownUsers.insert(key.userId)
             marks[key.keyId] = .new
             log(ActivityEntry(at: at, kind: .created, keyId: key.keyId, alias: key.alias, userId: key.userId))

@@ -38,59 +38,131 @@ extension DashboardState {
         scroll = min(max(0, scroll), max(0, visible.count - viewportRows))
     }
 
-    /// Re-derives the visible rows and counts. With `keepingSelection`, the
-    /// same key stays selected (or its nearest neighbour, if it went away) and
-    /// stays at the same place on screen when possible.
-    mutating func recomputeVisible(keepingSelection: Bool) {
-        show(KeyList.visible(keys, filter: filter, sort: sort, now: now,
-                             pinned: Set(marks.lazy.filter { $0.value == .revoked }.map(\.key))),
-             keepingSelection: keepingSelection)
+    /// Re-derives the visible rows: one walk of the precomputed order for
+    /// the sort, testing each key against the filter; never a sort. With
+    /// `keepingSelection`, the same key stays selected (or its nearest
+    /// neighbour, if it went away) and stays at the same place on screen
+    /// when possible.
+    mutating func recomputeVisible(keepingSelection: Bool, anchor: SelectionAnchor? = nil) {
+        narrowedFrom.removeAll()
+        var rows: [Int32] = []
+        rows.reserveCapacity(keys.count)
+        let test = rowTest()
+        index.forEachSlot(sort, keys, now: now) { slot in
+            if test(Int(slot)) { rows.append(slot) }
+        }
+        show(rows, keepingSelection: keepingSelection, anchor: anchor)
     }
 
-    /// The filter text grew: every key that matches it matched the old text
-    /// too, so the rows shown are narrowed in place, already in order, with
-    /// no pass over all the keys and no sort.
-    mutating func narrowVisible(toText text: String) {
-        let needle = text.lowercased()
-        show(visible.filter { id in keys[id].map { KeyList.matches($0, needle) } ?? false }, keepingSelection: true)
+    /// The selected key and its place on screen, to keep across new rows.
+    struct SelectionAnchor {
+        var keyId: String
+        var offset: Int
     }
 
-    private mutating func show(_ rows: [String], keepingSelection: Bool) {
-        let previousId = selectedKeyId
-        let previousOffset = selectedIndex - scroll
-        visible = rows
-        guard keepingSelection, let previousId else { clampScroll(); return }
-        if let index = visible.firstIndex(of: previousId) {
+    var selectionAnchor: SelectionAnchor? {
+        selectedKeyId.map { SelectionAnchor(keyId: $0, offset: selectedIndex - scroll) }
+    }
+
+    /// The filter as a test of one slot, with everything that does not
+    /// depend on the key worked out once.
+    func rowTest() -> (Int) -> Bool {
+        let keys = self.keys, index = self.index, filter = self.filter, now = self.now
+        let needle = KeyIndex.Needle(filter.text.lowercased())
+        let pinned = Set(marks.lazy.filter { $0.value == .revoked }.compactMap { keys.slot(of: $0.key) })
+        return { slot in
+            if keys.isRevoked(at: slot) && !filter.showRevoked && !pinned.contains(slot) { return false }
+            if let user = filter.user, keys.userId(at: slot) != user { return false }
+            if let hygiene = filter.hygiene, keys.hygiene(at: slot, now: now).isDisjoint(with: hygiene) { return false }
+            return index.matches(slot, needle)
+        }
+    }
+
+    /// The filter text changed while typing. When it only grew, every key
+    /// that matches it matched the old text too: the rows shown are narrowed
+    /// in place, already in order. A backspace back to an earlier text
+    /// restores that text's rows. Neither passes over every key.
+    mutating func filterTextEdited(from before: String) {
+        let text = filter.text
+        if let last = narrowedFrom.last, last.text == text {
+            narrowedFrom.removeLast()
+            show(last.rows, keepingSelection: true)
+        } else if text.lowercased().hasPrefix(before.lowercased()) {
+            let previous = visibleSlots
+            let needle = KeyIndex.Needle(text.lowercased())
+            let index = self.index
+            show(previous.filter { index.matches(Int($0), needle) }, keepingSelection: true)
+            narrowedFrom.append((before, previous))
+        } else {
+            recomputeVisible(keepingSelection: true)
+        }
+    }
+
+    /// `anchor` is the selection to keep when the rows being replaced no
+    /// longer match `keys` (a fresh list); otherwise it is read from them.
+    private mutating func show(_ rows: [Int32], keepingSelection: Bool, anchor: SelectionAnchor? = nil) {
+        let previous = anchor ?? selectionAnchor
+        visibleSlots = rows
+        guard keepingSelection, let previous, let slot = keys.slot(of: previous.keyId) else { clampScroll(); return }
+        if let index = visibleSlots.firstIndex(of: Int32(slot)) {
             selectedIndex = index
-            scroll = max(0, index - previousOffset)
+            scroll = max(0, index - previous.offset)
         }
         clampScroll()
     }
 
-    /// One key changed (a create or revoke answer): its counts and its row
-    /// only, found and placed by binary search, with no pass over every key.
+    /// One key changed (a create or revoke answer): its counts, its place in
+    /// the orders and its row, each found by binary search, with no pass
+    /// over every key.
     mutating func keyChanged(_ id: String, from old: UserApiKey?) {
         if let old { counts.count(old, now: now, -1) }
-        if let new = keys[id] { counts.count(new, now: now) }
-        var rows = visible
-        if let at = rows.firstIndex(of: id) { rows.remove(at: at) }
-        if let key = keys[id], KeyList.passes(key, filter, needle: filter.text.lowercased(), now: now, pinned: marks[id] == .revoked) {
-            let less = KeyList.comparator(sort, now: now)
-            var low = 0, high = rows.count
-            while low < high {
-                let mid = (low + high) / 2
-                if let other = keys[rows[mid]], less(other, key) { low = mid + 1 } else { high = mid }
+        guard let slot = keys.slot(of: id) else { return }
+        counts.count(keys.key(at: slot), now: now)
+        index.update(slot, in: keys)
+        narrowedFrom.removeAll()
+        let s32 = Int32(slot)
+        var rows = visibleSlots
+        if let at = rows.firstIndex(of: s32) { rows.remove(at: at) }
+        if rowTest()(slot) {
+            let position: Int
+            if sort.column == .status {
+                // Ordered by time-dependent status: the key's place among its peers.
+                let keys = self.keys, now = self.now
+                let rank = { (s: Int32) in KeyList.statusRank(keys.status(at: Int(s), now: now)) }
+                let mine = rank(s32)
+                var low = 0, high = rows.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    let other = rank(rows[mid])
+                    let before = other != mine ? (sort.ascending ? other < mine : other > mine) : keys.keyId(at: Int(rows[mid])) < id
+                    if before { low = mid + 1 } else { high = mid }
+                }
+                position = low
+            } else {
+                var low = 0, high = rows.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if rowPrecedes(rows[mid], s32) { low = mid + 1 } else { high = mid }
+                }
+                position = low
             }
-            rows.insert(id, at: low)
+            rows.insert(s32, at: position)
         }
         show(rows, keepingSelection: true)
     }
 
+    /// Whether row `a` comes before row `b` in the current sort (ties by key id).
+    private func rowPrecedes(_ a: Int32, _ b: Int32) -> Bool {
+        let c = KeyIndex.compare(sort.column, keys, a, b)
+        if c != 0 { return sort.ascending ? c < 0 : c > 0 }
+        return keys.keyId(at: Int(a)) < keys.keyId(at: Int(b))
+    }
+
     /// After the keys themselves changed: the counts, then the rows. (A
     /// filter or sort change needs only the rows.)
-    mutating func keysChanged() {
+    mutating func keysChanged(anchor: SelectionAnchor? = nil) {
         counts = KeyCounts.of(keys, now: now)
-        recomputeVisible(keepingSelection: true)
+        recomputeVisible(keepingSelection: true, anchor: anchor)
     }
 
     mutating func openDetail() -> [Effect] {
@@ -143,11 +215,7 @@ extension DashboardState {
             // Live filtering as the user types.
             let before = filter.text
             filter.text = p.text
-            if p.text.lowercased().hasPrefix(before.lowercased()) {
-                narrowVisible(toText: p.text)
-            } else {
-                recomputeVisible(keepingSelection: true)
-            }
+            if before != p.text { filterTextEdited(from: before) }
         }
     }
 

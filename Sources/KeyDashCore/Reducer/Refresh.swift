@@ -36,7 +36,7 @@ extension DashboardState {
         return startRefresh()
     }
 
-    mutating func listLoaded(_ result: Result<[UserApiKey], APIError>, at: Date) -> [Effect] {
+    mutating func listLoaded(_ result: Result<KeySnapshot, APIError>, at: Date) -> [Effect] {
         refresh.inFlight = false
         refresh.startedAt = nil
         now = max(now, at)
@@ -90,54 +90,56 @@ extension DashboardState {
         }
     }
 
-    /// Replaces the keys with a fresh list: marks what is new, logs what
+    /// Replaces the keys with a fresh list (already in compact form, its
+    /// orders built where it was fetched): marks what is new, logs what
     /// appeared, changed or vanished, and keeps the selection on the same key.
-    private mutating func apply(_ fetched: [UserApiKey], at: Date) {
-        var fresh: [String: UserApiKey] = [:]
-        fresh.reserveCapacity(fetched.count)
-        for key in fetched { fresh[key.keyId] = key.withoutSecret }
+    private mutating func apply(_ snapshot: KeySnapshot, at: Date) {
+        var fresh = snapshot.records
+        var freshIndex = snapshot.index
         // Keys being revoked stay until the server has answered.
-        for (id, mark) in marks where mark == .revoking {
-            if fresh[id] == nil, let old = keys[id] { fresh[id] = old }
+        for (id, mark) in marks where mark == .revoking && fresh.slot(of: id) == nil {
+            if let old = keys[id] { freshIndex.update(fresh.upsert(old), in: fresh) }
         }
+        let diff = hasLoaded ? KeyDiff.between(keys, fresh) : KeyDiff(changes: [])
         // An unchanged list (the usual case for an idle monitor) costs nothing more.
-        if hasLoaded, fresh == keys, !marks.values.contains(where: { $0 != .revoking }) {
+        if hasLoaded, diff.isEmpty, fresh.count == keys.count, !marks.values.contains(where: { $0 != .revoking }) {
             listFetchedAt = at
             return
         }
         var newMarks: [String: RowMark] = marks.filter { $0.value == .revoking }
-        if hasLoaded {
-            for change in KeyDiff.between(keys, fresh).changes {
-                let key = change.key
-                switch change {
-                case .appeared:
-                    // A revoked key showing up because show-revoked widened the fetch is not news.
-                    if key.isRevoked && filter.showRevoked { continue }
-                    newMarks[key.keyId] = newMarks[key.keyId] ?? .new
-                    log(ActivityEntry(at: at, kind: .appeared, keyId: key.keyId, alias: key.alias, userId: key.userId))
-                case .used:
-                    log(ActivityEntry(at: at, kind: .used, keyId: key.keyId, alias: key.alias, userId: key.userId))
-                case .changed(_, _, let what):
-                    log(ActivityEntry(at: at, kind: .changed, keyId: key.keyId, alias: key.alias, userId: key.userId, detail: what))
-                case .vanished:
-                    // Our own revokes and revoked keys dropping out of the org-wide list are expected.
-                    if marks[key.keyId] == .revoked || key.isRevoked { continue }
-                    log(ActivityEntry(at: at, kind: .vanished, keyId: key.keyId, alias: key.alias, userId: key.userId))
-                }
+        for change in diff.changes {
+            let key = change.key
+            switch change {
+            case .appeared:
+                // A revoked key showing up because show-revoked widened the fetch is not news.
+                if key.isRevoked && filter.showRevoked { continue }
+                newMarks[key.keyId] = newMarks[key.keyId] ?? .new
+                log(ActivityEntry(at: at, kind: .appeared, keyId: key.keyId, alias: key.alias, userId: key.userId))
+            case .used:
+                log(ActivityEntry(at: at, kind: .used, keyId: key.keyId, alias: key.alias, userId: key.userId))
+            case .changed(_, _, let what):
+                log(ActivityEntry(at: at, kind: .changed, keyId: key.keyId, alias: key.alias, userId: key.userId, detail: what))
+            case .vanished:
+                // Our own revokes and revoked keys dropping out of the org-wide list are expected.
+                if marks[key.keyId] == .revoked || key.isRevoked { continue }
+                log(ActivityEntry(at: at, kind: .vanished, keyId: key.keyId, alias: key.alias, userId: key.userId))
             }
         }
         // "revoked" stays on a row until the next refresh, or for good with show-revoked.
         if filter.showRevoked {
-            for (id, mark) in marks where mark == .revoked && fresh[id] != nil { newMarks[id] = .revoked }
+            for (id, mark) in marks where mark == .revoked && fresh.slot(of: id) != nil { newMarks[id] = .revoked }
         }
         marks = newMarks
+        let anchor = selectionAnchor
         keys = fresh
-        for key in fresh.values { knownUsers.insert(key.userId) }
-        details = details.filter { fresh[$0.key] != nil }
-        bulkSelection.formIntersection(fresh.keys)
+        index = freshIndex
+        visibleSlots = []  // slots of the old records: meaningless now
+        knownUsers.formUnion(fresh.userIds)
+        details = details.filter { fresh.slot(of: $0.key) != nil }
+        bulkSelection = bulkSelection.filter { fresh.slot(of: $0) != nil }
         listFetchedAt = at
         hasLoaded = true
-        keysChanged()
+        keysChanged(anchor: anchor)
     }
 
     mutating func detailLoaded(_ keyId: String, _ result: Result<UserApiKey, APIError>, at: Date) {

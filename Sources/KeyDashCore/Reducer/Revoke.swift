@@ -119,7 +119,7 @@ extension DashboardState {
             var revoked = change.key.withoutSecret
             revoked.revoked = true
             let old = keys[ref.keyId]
-            keys[ref.keyId] = revoked
+            keys.upsert(revoked)
             keyChanged(ref.keyId, from: old)
             if details[ref.keyId] != nil { details[ref.keyId] = DetailEntry(key: revoked, fetchedAt: at) }
             log(ActivityEntry(at: at, kind: .revoked, keyId: ref.keyId, alias: alias, userId: ref.userId))

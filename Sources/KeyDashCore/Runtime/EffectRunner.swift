@@ -35,12 +35,15 @@ public actor EffectRunner {
         switch effect {
         case .fetchList(let perUser):
             spawn {
-                let result: Result<[UserApiKey], APIError>
+                let result: Result<KeySnapshot, APIError>
                 do throws(APIError) {
                     if perUser.isEmpty {
-                        result = .success(try await service.listKeys(userId: nil))
+                        // Decoded straight into records: no array of keys in between.
+                        var records = KeyRecords()
+                        try await service.forEachListedKey(userId: nil) { records.upsert($0) }
+                        result = .success(KeySnapshot(records: records))
                     } else {
-                        result = .success(try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser)))
+                        result = .success(KeySnapshot(try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser))))
                     }
                 } catch {
                     result = .failure(error)

@@ -63,7 +63,7 @@ public enum Action: Sendable {
     case abandonWrites(at: Date)
 
     // Results
-    case listLoaded(Result<[UserApiKey], APIError>, at: Date)
+    case listLoaded(Result<KeySnapshot, APIError>, at: Date)
     case detailLoaded(keyId: String, Result<UserApiKey, APIError>, at: Date)
     case revokeFinished(KeyRef, Result<KeyChange, APIError>, at: Date)
     case createFinished(Result<KeyChange, APIError>, at: Date)
@@ -89,6 +89,30 @@ public enum FormEdit: Sendable, Hashable {
 }
 
 /// What `reduce` asks the outside world to do.
+extension Action {
+    /// A list answer from plain keys (tests and small lists): the snapshot
+    /// is built here, on the caller's thread.
+    public static func listLoaded(keys: [UserApiKey], at: Date) -> Action {
+        .listLoaded(.success(KeySnapshot(keys)), at: at)
+    }
+}
+
+/// A fetched list in the dashboard's compact form with its orders and search
+/// text: built where the list was fetched, so the input path never sorts.
+public struct KeySnapshot: Sendable {
+    public var records: KeyRecords
+    public var index: KeyIndex
+
+    public init(records: KeyRecords) {
+        self.records = records
+        self.index = KeyIndex(records)
+    }
+
+    public init(_ keys: [UserApiKey]) { self.init(records: KeyRecords(keys)) }
+
+    public var keys: [UserApiKey] { records.keys }
+}
+
 public enum Effect: Sendable, Hashable {
     /// The org-wide list; with `perUser`, also these users' lists (which include revoked keys).
     case fetchList(perUser: [String])

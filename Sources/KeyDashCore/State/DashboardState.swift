@@ -89,7 +89,9 @@ public struct DashboardState: Sendable {
     public var now: Date
 
     // Data
-    public internal(set) var keys: [String: UserApiKey] = [:]
+    public internal(set) var keys = KeyRecords()
+    /// The keys' orders and search text, built with them off the input path.
+    internal(set) var index = KeyIndex()
     public internal(set) var listFetchedAt: Date?
     public internal(set) var hasLoaded = false
     public internal(set) var details: [String: DetailEntry] = [:]
@@ -97,7 +99,11 @@ public struct DashboardState: Sendable {
     public internal(set) var knownUsers: Set<String> = []
 
     // Derived (recomputed only when keys, filter or sort change)
-    public internal(set) var visible: [String] = []
+    /// The rows shown, as slots of `keys`, in order.
+    public internal(set) var visibleSlots: [Int32] = []
+    /// While the filter text only grows, the rows before each character, so
+    /// a backspace restores them without a pass over every key.
+    var narrowedFrom: [(text: String, rows: [Int32])] = []
     public internal(set) var counts = KeyCounts()
 
     // View
@@ -151,17 +157,38 @@ public struct DashboardState: Sendable {
         return writes
     }
 
+    /// The rows shown, as key ids.
+    public var visible: VisibleRows { VisibleRows(slots: visibleSlots, records: keys) }
+
     public var selectedKeyId: String? {
-        visible.indices.contains(selectedIndex) ? visible[selectedIndex] : nil
+        visibleSlots.indices.contains(selectedIndex) ? keys.keyId(at: Int(visibleSlots[selectedIndex])) : nil
     }
 
-    public var selectedKey: UserApiKey? { selectedKeyId.flatMap { keys[$0] } }
+    public var selectedKey: UserApiKey? {
+        visibleSlots.indices.contains(selectedIndex) ? keys.key(at: Int(visibleSlots[selectedIndex])) : nil
+    }
 
     /// The freshest copy of a key: the detail fetch when newer than the list.
     public func key(_ id: String) -> UserApiKey? {
         if let detail = details[id], let listed = listFetchedAt, detail.fetchedAt > listed { return detail.key }
         return keys[id] ?? details[id]?.key
     }
+}
+
+/// The rows shown, read as key ids; only the rows on screen are ever read.
+public struct VisibleRows: RandomAccessCollection, Sendable, Equatable, CustomStringConvertible {
+    let slots: [Int32]
+    let records: KeyRecords
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { slots.count }
+    public subscript(position: Int) -> String { records.keyId(at: Int(slots[position])) }
+    /// The key in a row, materialized.
+    public func key(at position: Int) -> UserApiKey { records.key(at: Int(slots[position])) }
+
+    public var description: String { Array(self).description }
+
+    public static func == (lhs: VisibleRows, rhs: VisibleRows) -> Bool { Array(lhs) == Array(rhs) }
+    public static func == (lhs: VisibleRows, rhs: [String]) -> Bool { Array(lhs) == rhs }
 }
 
 /// Backoff jitter from a seeded generator kept in the state, so `reduce`

@@ -38,17 +38,19 @@ public struct KeyFilter: Sendable, Hashable {
     public init() {}
 }
 
-/// Derives the visible rows from the keys, filter and sort. Pure; the
-/// reducer calls it only when one of those changed, never per frame.
+/// The meaning of the filter and the sort, stated directly on keys. The
+/// dashboard derives its rows from precomputed orders instead (`KeyIndex`);
+/// this is the specification they are tested against, and the way to sort a
+/// handful of keys.
 public enum KeyList {
     /// `pinned` keys are shown even when revoked (a key just revoked here
     /// stays on screen, marked, until the next refresh).
-    public static func visible(_ keys: [String: UserApiKey], filter: KeyFilter, sort: SortOrder, now: Date,
+    public static func visible(_ keys: KeyRecords, filter: KeyFilter, sort: SortOrder, now: Date,
                                pinned: Set<String> = []) -> [String] {
         let needle = filter.text.lowercased()
         var rows: [UserApiKey] = []
         rows.reserveCapacity(keys.count)
-        for key in keys.values where passes(key, filter, needle: needle, now: now, pinned: pinned.contains(key.keyId)) {
+        for key in keys.keys where passes(key, filter, needle: needle, now: now, pinned: pinned.contains(key.keyId)) {
             rows.append(key)
         }
         rows.sort(by: comparator(sort, now: now))
@@ -66,8 +68,8 @@ public enum KeyList {
 
     /// Whether the list shows this key now (the filters, not the scroll).
     static func isVisible(_ id: String, in state: DashboardState) -> Bool {
-        guard let key = state.keys[id] else { return false }
-        return passes(key, state.filter, needle: state.filter.text.lowercased(), now: state.now, pinned: state.marks[id] == .revoked)
+        guard let slot = state.keys.slot(of: id) else { return false }
+        return state.rowTest()(slot)
     }
 
     /// The filter matches alias, key id, user and scopes, case-insensitively.
@@ -118,15 +120,18 @@ public struct KeyCounts: Sendable, Hashable {
     public var validUntil: Date?
     public init() {}
 
-    public static func of(_ keys: [String: UserApiKey], now: Date) -> KeyCounts {
+    public static func of(_ keys: KeyRecords, now: Date) -> KeyCounts {
         var counts = KeyCounts()
         var next = Date.distantFuture
-        for key in keys.values {
-            if !key.isRevoked, let exp = key.expirationTime?.date, exp > now {
-                let expiring = exp.addingTimeInterval(-KeyHygiene.expiringWindow)
-                next = min(next, expiring > now ? expiring : exp)
+        for slot in keys.slotRange {
+            if !keys.isRevoked(at: slot), let seconds = keys.expiresSeconds(at: slot) {
+                let exp = Date(timeIntervalSince1970: seconds)
+                if exp > now {
+                    let expiring = exp.addingTimeInterval(-KeyHygiene.expiringWindow)
+                    next = min(next, expiring > now ? expiring : exp)
+                }
             }
-            switch KeyStatus.of(key, now: now) {
+            switch keys.status(at: slot, now: now) {
             case .active: counts.active += 1
             case .expiring: counts.active += 1; counts.expiringSoon += 1
             case .expired: counts.expired += 1

@@ -67,7 +67,8 @@ enum KeyListView {
         }
         for i in 0..<rows {
             let index = s.scroll + i
-            guard index < s.visible.count, let key = s.keys[s.visible[index]] else { break }
+            guard index < s.visible.count else { break }
+            let key = s.visible.key(at: index)
             drawRow(&frame, ctx, key: key, selected: index == s.selectedIndex, y: area.y + 1 + i, x: area.x, width: area.width, columns: columns)
         }
     }

@@ -1,0 +1,255 @@
+import Foundation
+import WhyLabsAPI
+
+/// What sorting and searching need, computed once per refresh off the input
+/// path (in the effect that fetched the list): every column's order as slot
+/// numbers, and every key's searchable text, lowercased, in one buffer. A
+/// keypress then walks an order or scans the buffer; it never sorts.
+public struct KeyIndex: Sendable {
+    /// Slots in ascending order of one column, ties by key id; `tied[i]`
+    /// says position i holds the same value as i - 1, so a descending walk
+    /// can keep ties in key-id order, as the sort does.
+    struct Order: Sendable {
+        var slots: [Int32]
+        var tied: [Bool]
+    }
+
+    private(set) var orders: [KeyColumn: Order] = [:]
+
+    /// Lowercased "keyid\0user\0alias\0scope\0scope" per key, end to end;
+    /// each slot's piece found by `segmentStart`/`segmentLength`.
+    private(set) var text: [UInt8] = []
+    private(set) var segmentStart: [Int32] = []
+    private(set) var segmentLength: [Int32] = []
+    /// Which characters each piece holds, one bit per class: a needle can be
+    /// in a piece only if all its bits are, and a one-character needle is
+    /// decided by the bits alone.
+    private(set) var segmentMask: [UInt64] = []
+
+    /// The columns with a stored order; status depends on the time and is
+    /// ordered on demand from the key-id order in one pass.
+    static let storedColumns: [KeyColumn] = [.keyId, .alias, .user, .scopes, .created, .expires, .lastUsed]
+
+    public init() {}
+
+    public init(_ records: KeyRecords) {
+        let n = records.count
+        var keyIds = [String]()
+        keyIds.reserveCapacity(n)
+        for slot in records.slotRange { keyIds.append(records.keyId(at: slot)) }
+        let byId = (0..<Int32(n)).sorted { keyIds[Int($0)] < keyIds[Int($1)] }
+        var idRank = [Int32](repeating: 0, count: n)
+        for (rank, slot) in byId.enumerated() { idRank[Int(slot)] = Int32(rank) }
+        orders[.keyId] = Order(slots: byId, tied: [Bool](repeating: false, count: n))
+
+        /// Orders by a per-slot primary value, ties by key id, sorting
+        /// (value, id rank) pairs so no string is compared twice.
+        func order<V: Comparable>(_ values: [V]) -> Order {
+            let slots = (0..<Int32(n)).sorted {
+                let a = values[Int($0)], b = values[Int($1)]
+                return a != b ? a < b : idRank[Int($0)] < idRank[Int($1)]
+            }
+            var tied = [Bool](repeating: false, count: n)
+            for i in slots.indices.dropFirst() where values[Int(slots[i])] == values[Int(slots[i - 1])] { tied[i] = true }
+            return Order(slots: slots, tied: tied)
+        }
+        /// Strings that repeat (users, scope sets) are ranked once each.
+        func ranked(_ text: (Int) -> String) -> [Int32] {
+            var distinct: [String: Int32] = [:]
+            var perSlot = [Int32](repeating: 0, count: n)
+            var values: [String] = []
+            for slot in 0..<n {
+                let value = text(slot)
+                if let id = distinct[value] { perSlot[slot] = id } else {
+                    distinct[value] = Int32(values.count)
+                    perSlot[slot] = Int32(values.count)
+                    values.append(value)
+                }
+            }
+            var rankOf = [Int32](repeating: 0, count: values.count)
+            for (rank, id) in values.indices.sorted(by: { values[$0] < values[$1] }).enumerated() { rankOf[id] = Int32(rank) }
+            return perSlot.map { rankOf[Int($0)] }
+        }
+        orders[.alias] = order(ranked { (records.alias(at: $0) ?? "").lowercased() })
+        orders[.user] = order(ranked { records.userId(at: $0) })
+        orders[.scopes] = order(ranked { records.scopesText(at: $0) })
+        let past = Date.distantPast.timeIntervalSince1970, future = Date.distantFuture.timeIntervalSince1970
+        orders[.created] = order(records.slotRange.map { records.createdSeconds(at: $0) ?? past })
+        orders[.expires] = order(records.slotRange.map { records.expiresSeconds(at: $0) ?? future })
+        orders[.lastUsed] = order(records.slotRange.map { records.lastUsedSeconds(at: $0) ?? past })
+
+        text.reserveCapacity(n * 64)
+        segmentStart.reserveCapacity(n)
+        segmentLength.reserveCapacity(n)
+        segmentMask.reserveCapacity(n)
+        for slot in records.slotRange { setSegment(records, slot) }
+    }
+
+    // MARK: Walking an order
+
+    /// Calls `body` with each slot in the order `sort` asks for.
+    func forEachSlot(_ sort: SortOrder, _ records: KeyRecords, now: Date, _ body: (Int32) -> Void) {
+        if sort.column == .status {
+            // Four ranks: a stable counting pass over the key-id order.
+            guard let byId = orders[.keyId] else { return }
+            var buckets: [[Int32]] = [[], [], [], []]
+            for slot in byId.slots { buckets[KeyList.statusRank(records.status(at: Int(slot), now: now))].append(slot) }
+            for bucket in sort.ascending ? buckets : buckets.reversed() { bucket.forEach(body) }
+            return
+        }
+        guard let order = orders[sort.column] else { return }
+        if sort.ascending {
+            order.slots.forEach(body)
+            return
+        }
+        // Descending: groups of equal values from the end, each in key-id order.
+        var end = order.slots.count
+        while end > 0 {
+            var start = end - 1
+            while start > 0 && order.tied[start] { start -= 1 }
+            for i in start..<end { body(order.slots[i]) }
+            end = start
+        }
+    }
+
+    // MARK: Searching
+
+    /// A filter text ready to test keys with.
+    struct Needle {
+        let bytes: [UInt8]
+        let mask: UInt64
+        /// One character whose class is its own: the bits decide alone.
+        let exactByMask: Bool
+
+        init(_ lowercased: String) {
+            bytes = Array(lowercased.utf8)
+            // A NUL would match the separators between fields: it matches nothing.
+            mask = bytes.contains(0) ? ~0 : bytes.reduce(0) { $0 | KeyIndex.bit($1) }
+            exactByMask = bytes.count == 1 && KeyIndex.ownClass(bytes[0])
+        }
+    }
+
+    /// 0-9, a-z and a few punctuation marks have a bit each; other bytes
+    /// share the remaining bits.
+    @inline(__always) static func bit(_ byte: UInt8) -> UInt64 {
+        1 << UInt64(classOf[Int(byte)])
+    }
+
+    static func ownClass(_ byte: UInt8) -> Bool { classOf[Int(byte)] < 42 }
+
+    private static let classOf: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 48...57: UInt8(b - 48)  // 0-9
+        case 97...122: UInt8(b - 97 + 10)  // a-z
+        case 0x3A: 36  // :
+        case 0x5F: 37  // _
+        case 0x2D: 38  // -
+        case 0x2E: 39  // .
+        case 0x20: 40  // space
+        case 0x40: 41  // @
+        default: UInt8(42 + b % 22)
+        }
+    }
+
+    /// Whether the key in `slot` contains the needle (in any of its fields).
+    @inline(__always) func matches(_ slot: Int, _ needle: Needle) -> Bool {
+        if needle.bytes.isEmpty { return true }
+        guard segmentMask[slot] & needle.mask == needle.mask else { return false }
+        if needle.exactByMask { return true }
+        return text.withUnsafeBytes { hay in
+            needle.bytes.withUnsafeBytes { pin in
+                let piece = UnsafeRawBufferPointer(rebasing: hay[Int(segmentStart[slot])..<Int(segmentStart[slot] + segmentLength[slot])])
+                return Self.find(pin, in: piece, from: 0) != nil
+            }
+        }
+    }
+
+    /// The first occurrence of `pattern` in `hay` at or after `from`:
+    /// memchr for its first byte, memcmp for the rest.
+    static func find(_ pattern: UnsafeRawBufferPointer, in hay: UnsafeRawBufferPointer, from: Int) -> Int? {
+        guard let base = hay.baseAddress, !pattern.isEmpty else { return pattern.isEmpty ? from : nil }
+        let first = Int32(pattern[0])
+        var offset = from
+        while offset + pattern.count <= hay.count {
+            guard let hit = memchr(base + offset, first, hay.count - offset - pattern.count + 1) else { return nil }
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            if pattern.count == 1 || memcmp(base + at + 1, pattern.baseAddress! + 1, pattern.count - 1) == 0 { return at }
+            offset = at + 1
+        }
+        return nil
+    }
+
+    private mutating func setSegment(_ records: KeyRecords, _ slot: Int) {
+        let start = text.count
+        var mask: UInt64 = 0
+        func add(_ field: String, last: Bool = false) {
+            for byte in field.lowercased().utf8 {
+                text.append(byte)
+                mask |= Self.bit(byte)
+            }
+            if !last { text.append(0) }
+        }
+        add(records.keyId(at: slot))
+        add(records.userId(at: slot))
+        if let alias = records.alias(at: slot) { add(alias) }
+        add(records.scopesText(at: slot, separator: "\u{0}"), last: true)
+        if slot < segmentStart.count {
+            segmentStart[slot] = Int32(start)
+            segmentLength[slot] = Int32(text.count - start)
+            segmentMask[slot] = mask
+        } else {
+            segmentStart.append(Int32(start))
+            segmentLength.append(Int32(text.count - start))
+            segmentMask.append(mask)
+        }
+    }
+
+    // MARK: One key changed
+
+    /// A key added or changed in `slot` (a create or revoke answer): its
+    /// place in every order found by binary search, its text replaced.
+    mutating func update(_ slot: Int, in records: KeyRecords) {
+        let s32 = Int32(slot)
+        let isNew = slot >= segmentStart.count
+        for column in Self.storedColumns {
+            guard var order = orders[column] else { continue }
+            if !isNew, let at = order.slots.firstIndex(of: s32) {
+                order.slots.remove(at: at)
+                order.tied.remove(at: at)
+                if at < order.tied.count { order.tied[at] = at > 0 && Self.compare(column, records, order.slots[at - 1], order.slots[at]) == 0 }
+            }
+            var low = 0, high = order.slots.count
+            while low < high {
+                let mid = (low + high) / 2
+                if Self.less(column, records, order.slots[mid], s32) { low = mid + 1 } else { high = mid }
+            }
+            order.slots.insert(s32, at: low)
+            order.tied.insert(low > 0 && Self.compare(column, records, order.slots[low - 1], s32) == 0, at: low)
+            if low + 1 < order.slots.count { order.tied[low + 1] = Self.compare(column, records, s32, order.slots[low + 1]) == 0 }
+            orders[column] = order
+        }
+        setSegment(records, slot)
+    }
+
+    /// The column's primary value compared (-1, 0, 1), as the stored orders sort it.
+    static func compare(_ column: KeyColumn, _ records: KeyRecords, _ a: Int32, _ b: Int32) -> Int {
+        func cmp<V: Comparable>(_ x: V, _ y: V) -> Int { x < y ? -1 : (x == y ? 0 : 1) }
+        let a = Int(a), b = Int(b)
+        let past = Date.distantPast.timeIntervalSince1970, future = Date.distantFuture.timeIntervalSince1970
+        switch column {
+        case .keyId: return cmp(records.keyId(at: a), records.keyId(at: b))
+        case .alias: return cmp((records.alias(at: a) ?? "").lowercased(), (records.alias(at: b) ?? "").lowercased())
+        case .user: return cmp(records.userId(at: a), records.userId(at: b))
+        case .scopes: return cmp(records.scopesText(at: a), records.scopesText(at: b))
+        case .created: return cmp(records.createdSeconds(at: a) ?? past, records.createdSeconds(at: b) ?? past)
+        case .expires: return cmp(records.expiresSeconds(at: a) ?? future, records.expiresSeconds(at: b) ?? future)
+        case .lastUsed: return cmp(records.lastUsedSeconds(at: a) ?? past, records.lastUsedSeconds(at: b) ?? past)
+        case .status: return 0
+        }
+    }
+
+    static func less(_ column: KeyColumn, _ records: KeyRecords, _ a: Int32, _ b: Int32) -> Bool {
+        let c = compare(column, records, a, b)
+        return c != 0 ? c < 0 : records.keyId(at: Int(a)) < records.keyId(at: Int(b))
+    }
+}

@@ -1,0 +1,262 @@
+import Foundation
+import WhyLabsAPI
+
+/// The dashboard's keys in a compact form: one contiguous array of
+/// fixed-size records (times as integer milliseconds, scopes as a bit set
+/// over the known scopes, user and org ids interned), an index from key id
+/// to slot, and the rare leftovers (time text that did not parse, unknown
+/// or unsorted scopes) in a side table. Slots are stable while the records
+/// live: derived orders (`KeyIndex`) are arrays of slot numbers.
+public struct KeyRecords: Sendable {
+    struct Record: Sendable {
+        var keyId: String
+        var alias: String?
+        var user: UInt32
+        var org: UInt32
+        var resource: UInt32  // 0: none
+        var extra: UInt32  // 0: none, else index + 1 into `extras`
+        var created: Int64
+        var expires: Int64
+        var lastUsed: Int64
+        var scopeBits: UInt16
+        var flags: UInt8
+    }
+
+    /// Time sentinels: no time, or a time kept as text in `extras`.
+    static let absent = Int64.min
+    static let asText = Int64.min + 1
+
+    static let hasScopes: UInt8 = 1
+    static let revokedKnown: UInt8 = 2
+    static let revokedTrue: UInt8 = 4
+
+    /// What does not fit a record: kept exactly as it arrived.
+    struct Extra: Sendable, Hashable {
+        var created: APITime?
+        var expires: APITime?
+        var lastUsed: APITime?
+        var scopes: [String]?
+    }
+
+    /// Scopes in sorted order, so a bit set reads back as the same array.
+    static let knownScopes: [String] = KeyScope.all.sorted()
+    static let scopeBit: [String: UInt16] = Dictionary(uniqueKeysWithValues: knownScopes.enumerated().map { ($1, UInt16(1) << UInt16($0)) })
+
+    private(set) var records: [Record] = []
+    private var slots: [String: Int32] = [:]
+    /// Interned ids; 0 is "none" and never handed out for a real string.
+    private var strings: [String] = ["\u{0}none"]
+    private var stringIds: [String: UInt32] = [:]
+    private var extras: [Extra] = []
+
+    public init() {}
+
+    public init<S: Sequence>(_ keys: S) where S.Element == UserApiKey {
+        for key in keys { upsert(key) }
+    }
+
+    public var count: Int { records.count }
+    public var isEmpty: Bool { records.isEmpty }
+
+    /// Every slot, in the order the keys arrived.
+    public var slotRange: Range<Int> { 0..<records.count }
+
+    public func slot(of keyId: String) -> Int? { slots[keyId].map(Int.init) }
+
+    public subscript(keyId: String) -> UserApiKey? {
+        slots[keyId].map { key(at: Int($0)) }
+    }
+
+    public func keyId(at slot: Int) -> String { records[slot].keyId }
+
+    /// A key added, or replacing the one with its id (same slot); the secret
+    /// is never kept.
+    @discardableResult
+    public mutating func upsert(_ key: UserApiKey) -> Int {
+        let record = compact(key)
+        if let slot = slots[key.keyId] {
+            records[Int(slot)] = record
+            return Int(slot)
+        }
+        slots[key.keyId] = Int32(records.count)
+        records.append(record)
+        return records.count - 1
+    }
+
+    /// Every key, materialized (tests, reports and small lists).
+    public var keys: [UserApiKey] { slotRange.map { key(at: $0) } }
+
+    // MARK: Reading a record
+
+    public func key(at slot: Int) -> UserApiKey {
+        let r = records[slot]
+        let extra = r.extra == 0 ? nil : extras[Int(r.extra - 1)]
+        return UserApiKey(
+            keyId: r.keyId, orgId: strings[Int(r.org)], userId: strings[Int(r.user)],
+            creationTime: time(r.created, extra?.created) ?? APITime(epochMilliseconds: 0),
+            expirationTime: time(r.expires, extra?.expires),
+            lastUsedTime: time(r.lastUsed, extra?.lastUsed),
+            scopes: scopes(r, extra),
+            resourceId: r.resource == 0 ? nil : strings[Int(r.resource)],
+            alias: r.alias,
+            revoked: r.flags & Self.revokedKnown == 0 ? nil : r.flags & Self.revokedTrue != 0)
+    }
+
+    private func time(_ ms: Int64, _ text: APITime?) -> APITime? {
+        switch ms {
+        case Self.absent: nil
+        case Self.asText: text
+        default: APITime(epochMilliseconds: ms)
+        }
+    }
+
+    private func scopes(_ r: Record, _ extra: Extra?) -> [String]? {
+        if let listed = extra?.scopes { return listed }
+        guard r.flags & Self.hasScopes != 0 else { return nil }
+        var out: [String] = []
+        for (i, scope) in Self.knownScopes.enumerated() where r.scopeBits & (1 << UInt16(i)) != 0 { out.append(scope) }
+        return out
+    }
+
+    /// Every user id among the keys, each once.
+    public private(set) var userIds: [String] = []
+    private var userIdSet: Set<UInt32> = []
+
+    public func userId(at slot: Int) -> String { strings[Int(records[slot].user)] }
+    public func alias(at slot: Int) -> String? { records[slot].alias }
+    public func isRevoked(at slot: Int) -> Bool { records[slot].flags & Self.revokedTrue != 0 }
+
+    /// Milliseconds since 1970, or nil when absent or not readable as a time.
+    public func expiresMs(at slot: Int) -> Int64? { milliseconds(records[slot].expires, slot) { $0.expires } }
+    public func lastUsedMs(at slot: Int) -> Int64? { milliseconds(records[slot].lastUsed, slot) { $0.lastUsed } }
+    public func createdMs(at slot: Int) -> Int64? { milliseconds(records[slot].created, slot) { $0.created } }
+    /// Whether the key has an expiry at all (readable or not).
+    public func hasExpiry(at slot: Int) -> Bool { records[slot].expires != Self.absent }
+    public func hasLastUsed(at slot: Int) -> Bool { records[slot].lastUsed != Self.absent }
+
+    private func milliseconds(_ ms: Int64, _ slot: Int, _ field: (Extra) -> APITime?) -> Int64? {
+        switch ms {
+        case Self.absent: return nil
+        case Self.asText:
+            let r = records[slot]
+            return field(extras[Int(r.extra - 1)])?.epochMilliseconds
+        default: return ms
+        }
+    }
+
+    /// The key's scopes, sorted and joined: what the list shows and sorts by.
+    public func scopesText(at slot: Int, separator: String = ",") -> String {
+        let r = records[slot]
+        let extra = r.extra == 0 ? nil : extras[Int(r.extra - 1)]
+        return (scopes(r, extra) ?? []).sorted().joined(separator: separator)
+    }
+
+    /// Seconds since 1970 exactly as `APITime.date` gives them, or nil when
+    /// absent or unreadable: what the time columns sort by.
+    public func createdSeconds(at slot: Int) -> Double? { seconds(records[slot].created, slot) { $0.created } }
+    public func expiresSeconds(at slot: Int) -> Double? { seconds(records[slot].expires, slot) { $0.expires } }
+    public func lastUsedSeconds(at slot: Int) -> Double? { seconds(records[slot].lastUsed, slot) { $0.lastUsed } }
+
+    private func seconds(_ ms: Int64, _ slot: Int, _ field: (Extra) -> APITime?) -> Double? {
+        switch ms {
+        case Self.absent: return nil
+        case Self.asText: return field(extras[Int(records[slot].extra - 1)])?.date?.timeIntervalSince1970
+        default: return Double(ms) / 1000
+        }
+    }
+
+    /// Where the key stands at `now`, without materializing it (the same
+    /// rule, compared the same way, as `KeyStatus.of`).
+    public func status(at slot: Int, now: Date) -> KeyStatus {
+        if isRevoked(at: slot) { return .revoked }
+        if let seconds = expiresSeconds(at: slot) {
+            let exp = Date(timeIntervalSince1970: seconds)
+            if exp <= now { return .expired }
+            if exp.timeIntervalSince(now) <= KeyHygiene.expiringWindow { return .expiring }
+        }
+        return .active
+    }
+
+    /// The key's hygiene flags at `now`, without materializing it (as `KeyHygiene.of`).
+    public func hygiene(at slot: Int, now: Date) -> KeyHygiene {
+        if isRevoked(at: slot) { return [] }
+        var flags: KeyHygiene = []
+        if hasExpiry(at: slot) {
+            if let seconds = expiresSeconds(at: slot) {
+                let date = Date(timeIntervalSince1970: seconds)
+                if date <= now { flags.insert(.expired) } else if date.timeIntervalSince(now) <= KeyHygiene.expiringWindow { flags.insert(.expiringSoon) }
+            }
+        } else {
+            flags.insert(.neverExpires)
+        }
+        if hasLastUsed(at: slot) {
+            if let seconds = lastUsedSeconds(at: slot), now.timeIntervalSince(Date(timeIntervalSince1970: seconds)) >= KeyHygiene.staleWindow {
+                flags.insert(.unused90Days)
+            }
+        } else {
+            flags.insert(.neverUsed)
+        }
+        return flags
+    }
+
+    /// Whether the key in `slot` equals the one in `other`'s `otherSlot`,
+    /// field by field, without materializing either.
+    func same(at slot: Int, as other: KeyRecords, at otherSlot: Int) -> Bool {
+        let a = records[slot], b = other.records[otherSlot]
+        guard a.keyId == b.keyId, a.alias == b.alias, a.created == b.created, a.expires == b.expires,
+              a.lastUsed == b.lastUsed, a.scopeBits == b.scopeBits, a.flags == b.flags,
+              strings[Int(a.user)] == other.strings[Int(b.user)], strings[Int(a.org)] == other.strings[Int(b.org)],
+              strings[Int(a.resource)] == other.strings[Int(b.resource)] else { return false }
+        if a.extra == 0 && b.extra == 0 { return true }
+        return key(at: slot) == other.key(at: otherSlot)
+    }
+
+    // MARK: Building a record
+
+    private mutating func intern(_ text: String) -> UInt32 {
+        if let id = stringIds[text] { return id }
+        let id = UInt32(strings.count)
+        strings.append(text)
+        stringIds[text] = id
+        return id
+    }
+
+    private mutating func compact(_ key: UserApiKey) -> Record {
+        var extra = Extra()
+        func ms(_ time: APITime?, _ keep: (inout Extra, APITime) -> Void) -> Int64 {
+            guard let time else { return Self.absent }
+            if let ms = time.instantMilliseconds, ms != Self.absent, ms != Self.asText { return ms }
+            keep(&extra, time)
+            return Self.asText
+        }
+        let user = intern(key.userId)
+        if userIdSet.insert(user).inserted { userIds.append(key.userId) }
+        var record = Record(
+            keyId: key.keyId, alias: key.alias, user: user, org: intern(key.orgId),
+            resource: key.resourceId.map { intern($0) } ?? 0, extra: 0,
+            created: ms(key.creationTime) { $0.created = $1 },
+            expires: ms(key.expirationTime) { $0.expires = $1 },
+            lastUsed: ms(key.lastUsedTime) { $0.lastUsed = $1 },
+            scopeBits: 0, flags: 0)
+        if let revoked = key.revoked { record.flags |= Self.revokedKnown | (revoked ? Self.revokedTrue : 0) }
+        if let scopes = key.scopes {
+            record.flags |= Self.hasScopes
+            // A bit set only when it reads back as the same array: known
+            // scopes, sorted, no repeats. Anything else is kept as listed.
+            var bits: UInt16 = 0
+            var previous = ""
+            var fits = true
+            for scope in scopes {
+                guard let bit = Self.scopeBit[scope], scope > previous else { fits = false; break }
+                bits |= bit
+                previous = scope
+            }
+            if fits { record.scopeBits = bits } else { extra.scopes = scopes }
+        }
+        if extra != Extra() {
+            extras.append(extra)
+            record.extra = UInt32(extras.count)
+        }
+        return record
+    }
+}

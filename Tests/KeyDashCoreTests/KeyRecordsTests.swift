@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import WhyLabsAPI
+@testable import KeyDashCore
+
+/// The compact store reads back exactly the keys it was given, and the rows
+/// derived from precomputed orders are exactly what the plain definition
+/// (`KeyList.visible`) gives, through any sequence of keypresses and answers.
+@Suite struct KeyRecordsTests {
+    /// Keys with everything a record must keep apart: absent and empty
+    /// fields, times that are not in the service's form, unknown, unsorted
+    /// and repeated scopes, every state of `revoked`.
+    static func oddKeys() -> [UserApiKey] {
+        var keys: [UserApiKey] = []
+        let times: [APITime?] = [nil, APITime(epochMilliseconds: 1_700_000_000_123), APITime(text: "2023-11-14T22:13:20.500"),
+                                 APITime(text: "2023-11-14T22:13:20Z"), APITime(text: "last tuesday"), APITime(text: "2023-11-14T22:13:20.12345")]
+        let scopes: [[String]?] = [nil, [], [":user"], [":write_data", ":user"], [":user", ":user"], [":custom", ":user"], [":administrator", ":user"]]
+        var i = 0
+        for created in times.compactMap({ $0 }) {
+            for expires in times {
+                for scope in scopes {
+                    let revoked: Bool? = [nil, false, true][i % 3]
+                    keys.append(UserApiKey(keyId: String(format: "K%09d", i), orgId: i % 2 == 0 ? "org-1" : "org-2",
+                                           userId: ["u1", "u2", "", "ü"][i % 4], creationTime: created,
+                                           key: i % 5 == 0 ? "secret-\(i)" : nil, expirationTime: expires,
+                                           lastUsedTime: times[(i / 3) % times.count], scopes: scope,
+                                           resourceId: [nil, "", "model-1"][i % 3], alias: [nil, "", "Ci Deploy", "日本"][i % 4],
+                                           revoked: revoked))
+                    i += 1
+                }
+            }
+        }
+        return keys
+    }
+
+    @Test func readsBackExactlyTheKeysItWasGivenWithoutTheirSecrets() {
+        let keys = Self.oddKeys()
+        let records = KeyRecords(keys)
+        #expect(records.count == keys.count)
+        for key in keys {
+            #expect(records[key.keyId] == key.withoutSecret, "\(key.keyId)")
+        }
+        #expect(!storedStrings(in: records).contains { $0.hasPrefix("secret-") })
+    }
+
+    @Test func statusAndHygieneAgreeWithTheirDefinitionsAtAnyTime() {
+        let keys = Self.oddKeys() + (0..<50).map { makeKey("E\($0)", expiresInDays: Double($0) / 4 - 3, usedDaysAgo: Double($0) * 2 + 60) }
+        let records = KeyRecords(keys)
+        for now in [t0, Date(timeIntervalSince1970: 1_700_000_000.123), Date(timeIntervalSince1970: 1_699_500_000), t0.addingTimeInterval(7 * 86_400)] {
+            for slot in records.slotRange {
+                let key = records.key(at: slot)
+                #expect(records.status(at: slot, now: now) == KeyStatus.of(key, now: now))
+                #expect(records.hygiene(at: slot, now: now) == KeyHygiene.of(key, now: now))
+            }
+        }
+    }
+
+    @Test func theDiffSeesEveryChangeTheRecordsCouldHide() {
+        let keys = Self.oddKeys()
+        let old = KeyRecords(keys)
+        var changed = keys
+        changed[3].alias = "renamed"
+        changed[4].scopes = [":user", ":custom"]  // a reorder of unknown scopes: not a change
+        changed[5].lastUsedTime = APITime(epochMilliseconds: 1_800_000_000_000)
+        changed[6].resourceId = changed[6].resourceId == nil ? "" : nil
+        changed[7].revoked = changed[7].revoked == true ? false : true
+        let diff = KeyDiff.between(old, KeyRecords(changed))
+        let ids = Set(diff.changes.map(\.key.keyId))
+        for i in [3, 5, 6, 7] { #expect(ids.contains(keys[i].keyId), "change \(i) missed") }
+        #expect(KeyDiff.between(old, KeyRecords(keys)).isEmpty)
+    }
+
+    /// Random keypresses, refreshes and write answers over keys full of ties;
+    /// after every step the rows are the definition's rows, and the counts
+    /// are a full recount.
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func rowsFromPrecomputedOrdersAreTheDefinitionsRowsAfterEveryStep(seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        func roll(_ n: Int) -> Int { Int(generator.next() % UInt64(n)) }
+        func keyList(_ n: Int, prefix: String) -> [UserApiKey] {
+            (0..<n).map { i in
+                makeKey(String(format: "\(prefix)%05d", roll(400)), user: "user-\(roll(4))",
+                        alias: ["alpha", "Alps", "beta", "al-ci", "pal"][roll(5)] + (roll(3) == 0 ? "" : "-\(roll(20))"),
+                        createdDaysAgo: Double(roll(10)), expiresInDays: roll(4) == 0 ? nil : Double(roll(20)) - 5,
+                        usedDaysAgo: roll(4) == 0 ? nil : Double(roll(200)), revoked: roll(8) == 0,
+                        scopes: [[":user"], [":administrator"], [":user", ":write_data"]][roll(3)])
+            }
+        }
+        var state = loadedState(keyList(150, prefix: "K"), rows: 12)
+        var created = 0
+        for step in 0..<400 {
+            let what: String
+            switch roll(14) {
+            case 0, 1, 2:
+                if state.prompt == nil { _ = reduce(&state, .beginFilter) }
+                let c = ["a", "l", "p", "s", "-", "1", "E", "u", "x"][roll(9)]
+                _ = reduce(&state, .promptInput(.insert(c)))
+                what = "type \(c)"
+            case 3:
+                _ = reduce(&state, .promptInput(.backspace))
+                what = "backspace"
+            case 4:
+                _ = reduce(&state, roll(2) == 0 ? .promptCommit : .promptCancel)
+                what = "end prompt"
+            case 5:
+                _ = reduce(&state, .cycleSortColumn)
+                what = "sort \(state.sort.column)"
+            case 6:
+                _ = reduce(&state, .toggleSortDirection)
+                what = "direction"
+            case 7:
+                let hygiene: [KeyHygiene?] = [nil, .neverExpires, .expiringSoon, .expired, .unused90Days, .neverUsed]
+                _ = reduce(&state, .setHygieneFilter(hygiene[roll(hygiene.count)]))
+                what = "hygiene"
+            case 8:
+                _ = reduce(&state, .toggleShowRevoked)
+                what = "show revoked"
+            case 9:
+                _ = reduce(&state, .moveSelection(roll(30) - 15))
+                what = "move"
+            case 10:
+                // A refresh: some keys gone, some new, some changed.
+                var next = state.keys.keys.filter { _ in roll(10) != 0 }
+                for i in next.indices where roll(6) == 0 { next[i].alias = "pal-\(roll(9))" }
+                next += keyList(roll(8), prefix: "R")
+                _ = reduce(&state, .refreshNow)
+                _ = reduce(&state, .listLoaded(keys: next, at: t0))
+                what = "refresh"
+            case 11:
+                // A create answer.
+                created += 1
+                let key = makeKey(String(format: "N%05d", created), user: "user-\(roll(4))", alias: ["alpha", "pal", nil][roll(3)],
+                                  createdDaysAgo: Double(roll(10)), expiresInDays: Double(roll(20)) - 5)
+                state.pane = .list
+                state.createInFlight = CreateKeyRequest(userId: key.userId)
+                _ = reduce(&state, .createFinished(.success(KeyChange(key: key, requestId: nil)), at: t0))
+                state.pane = .list
+                what = "create"
+            case 12:
+                // A revoke answer for a shown key.
+                guard !state.visible.isEmpty else { continue }
+                let id = state.visible[roll(state.visible.count)]
+                let ref = KeyRef(keyId: id, userId: state.keys[id]!.userId)
+                state.revokesInFlight[id] = ref
+                var revoked = state.keys[id]!
+                revoked.revoked = true
+                _ = reduce(&state, .revokeFinished(ref, .success(KeyChange(key: revoked, requestId: nil)), at: t0))
+                what = "revoke"
+            default:
+                _ = reduce(&state, .tick(state.now.addingTimeInterval(Double(roll(3)) * 86_400)))
+                state.recomputeVisible(keepingSelection: true)
+                what = "a day passes"
+            }
+            let pinned = Set(state.marks.filter { $0.value == .revoked }.map(\.key))
+            let expected = KeyList.visible(state.keys, filter: state.filter, sort: state.sort, now: state.now, pinned: pinned)
+            #expect(state.visible == expected, "step \(step) (\(what)): filter \"\(state.filter.text)\", sort \(state.sort)")
+            let full = KeyCounts.of(state.keys, now: state.now)
+            let ours: [Int] = [state.counts.active, state.counts.expiringSoon, state.counts.expired, state.counts.revoked]
+            let theirs: [Int] = [full.active, full.expiringSoon, full.expired, full.revoked]
+            #expect(ours == theirs, "step \(step) (\(what))")
+            #expect(state.visible.isEmpty || state.visible.indices.contains(state.selectedIndex))
+            if !(state.visible == expected) { return }
+        }
+    }
+}
