@@ -6,9 +6,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "keydash", targets: ["keydash"]),
-        // For the fuzz targets in Fuzz/, a package of their own.
+        // For the fuzz targets in Fuzz/ and the benchmarks in Benchmarks/.
         .library(name: "WhyLabsAPI", targets: ["WhyLabsAPI"]),
         .library(name: "KeyDashCore", targets: ["KeyDashCore"]),
+        // For the benchmarks in Benchmarks/, also a package of their own.
+        .library(name: "KeyDashTUI", targets: ["KeyDashTUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -75,11 +77,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
-        ),
-        .executableTarget(
-            name: "keydash-bench",
-            dependencies: ["WhyLabsAPI", "KeyDashCore", "KeyDashTUI"],
-            path: "Benchmarks/KeydashBench"
         ),
         // A misbehaving WhyLabs-shaped server for the fault tests (not shipped).
         .target(

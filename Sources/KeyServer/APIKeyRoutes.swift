@@ -23,11 +23,11 @@ struct APIKeyRoutes: Sendable {
             if let userId, userId != caller.userId { throw APIFailure.forbidden }
             scopeUser = userId
         }
-        var keys = try await store.list(orgId: org, userId: scopeUser)
+        var keys = try await store.listAnswer(orgId: org, userId: scopeUser)
         if !caller.isAdministrator, scopeUser == nil {
             keys = keys.filter { $0.userId == caller.userId }
         }
-        return JSONResponse.make(KeyJSONWriter.list(keys.lazy.map(\.apiModel), style: .compact))
+        return JSONResponse.make(KeyJSONWriter.list(keys, style: .compact))
     }
 
     // GET /v0/organizations/{org}/api-key/{keyId}

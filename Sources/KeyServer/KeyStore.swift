@@ -94,6 +94,11 @@ final class KeyStore: Sendable {
                 CREATE INDEX api_key_org_user ON api_key(org_id, user_id);
                 """)
         }
+        migrator.registerMigration("v2: list order") { db in
+            // The org-wide list in its answer order, read from the index
+            // instead of sorted per request.
+            try db.execute(sql: "CREATE INDEX api_key_org_list ON api_key(org_id, revoked, creation_ms, key_id)")
+        }
         try migrator.migrate(writer)
     }
 
@@ -161,6 +166,32 @@ final class KeyStore: Sendable {
                 return try StoredKey.fetchAll(db, sql: "SELECT * FROM api_key WHERE org_id = ? AND user_id = ? ORDER BY creation_ms, key_id", arguments: [orgId, userId])
             }
             return try StoredKey.fetchAll(db, sql: "SELECT * FROM api_key WHERE org_id = ? AND revoked = 0 ORDER BY creation_ms, key_id", arguments: [orgId])
+        }
+    }
+
+    /// The list as the API answers it, read straight into the API's model:
+    /// only the columns the answer needs (never the hash), one pass.
+    func listAnswer(orgId: String, userId: String?) async throws -> [UserApiKey] {
+        try await writer.read { db in
+            let columns = "key_id, org_id, user_id, creation_ms, expiration_ms, last_used_ms, scopes, resource_id, alias, revoked"
+            let rows: RowCursor
+            if let userId {
+                rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM api_key WHERE org_id = ? AND user_id = ? ORDER BY creation_ms, key_id", arguments: [orgId, userId])
+            } else {
+                rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM api_key WHERE org_id = ? AND revoked = 0 ORDER BY creation_ms, key_id", arguments: [orgId])
+            }
+            var keys: [UserApiKey] = []
+            while let row = try rows.next() {
+                let joined: String = row[6]
+                keys.append(UserApiKey(
+                    keyId: row[0], orgId: row[1], userId: row[2],
+                    creationTime: APITime(epochMilliseconds: row[3]),
+                    expirationTime: (row[4] as Int64?).map { APITime(epochMilliseconds: $0) },
+                    lastUsedTime: (row[5] as Int64?).map { APITime(epochMilliseconds: $0) },
+                    scopes: joined.isEmpty ? nil : joined.split(separator: " ").map(String.init).sorted(),
+                    resourceId: row[7], alias: row[8], revoked: row[9]))
+            }
+            return keys
         }
     }
 

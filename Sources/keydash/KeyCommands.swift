@@ -35,7 +35,7 @@ struct ListCommand: AsyncParsableCommand {
             switch format {
             case .table: Output.out(KeyReport.table(keys, now: Date()))
             case .json: Output.out(bytes: KeyReport.json(list: keys))
-            case .csv: Output.out(KeyReport.csv(keys))
+            case .csv: Output.out(bytes: KeyReport.csvBytes(keys))
             }
         }
     }

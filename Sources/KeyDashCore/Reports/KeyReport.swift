@@ -52,17 +52,51 @@ public enum KeyReport {
     public static let csvHeader = ["keyId", "alias", "userId", "orgId", "scopes", "creationTime", "expirationTime", "lastUsedTime", "revoked", "resourceId"]
 
     public static func csv(_ keys: [UserApiKey]) -> String {
-        var out = csvHeader.joined(separator: ",") + "\r\n"
+        String(decoding: csvBytes(keys), as: UTF8.self)
+    }
+
+    /// The CSV written straight into bytes: a field of plain printable ASCII
+    /// that needs no quoting is copied as it is, times in the service's form
+    /// are written from their milliseconds, anything else goes through
+    /// `csvField`.
+    public static func csvBytes(_ keys: [UserApiKey]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + keys.count * 160)
+        out.append(contentsOf: csvHeader.joined(separator: ",").utf8)
+        out.append(contentsOf: [0x0D, 0x0A])
+        func field(_ text: String) {
+            var copy = text
+            let plain = copy.withUTF8 { utf8 -> Bool in
+                guard let first = utf8.first, !csvFormulaBytes.contains(first) else { return utf8.isEmpty }
+                for byte in utf8 where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") {
+                    return false
+                }
+                out.append(contentsOf: utf8)
+                return true
+            }
+            if !plain { out.append(contentsOf: csvField(text).utf8) }
+        }
+        func time(_ value: APITime?) {
+            guard let value else { return }
+            if let ms = value.instantMilliseconds { APITime.write(epochMilliseconds: ms, into: &out) } else { field(value.text) }
+        }
         for key in keys {
-            let fields = [
-                key.keyId, key.alias ?? "", key.userId, key.orgId, (key.scopes ?? []).sorted().joined(separator: " "),
-                key.creationTime.text, key.expirationTime?.text ?? "", key.lastUsedTime?.text ?? "",
-                key.isRevoked ? "true" : "false", key.resourceId ?? "",
-            ]
-            out += fields.map(csvField).joined(separator: ",") + "\r\n"
+            field(key.keyId); out.append(UInt8(ascii: ","))
+            field(key.alias ?? ""); out.append(UInt8(ascii: ","))
+            field(key.userId); out.append(UInt8(ascii: ","))
+            field(key.orgId); out.append(UInt8(ascii: ","))
+            field((key.scopes ?? []).sorted().joined(separator: " ")); out.append(UInt8(ascii: ","))
+            time(key.creationTime); out.append(UInt8(ascii: ","))
+            time(key.expirationTime); out.append(UInt8(ascii: ","))
+            time(key.lastUsedTime); out.append(UInt8(ascii: ","))
+            out.append(contentsOf: (key.isRevoked ? "true" : "false").utf8); out.append(UInt8(ascii: ","))
+            field(key.resourceId ?? "")
+            out.append(contentsOf: [0x0D, 0x0A])
         }
         return out
     }
+
+    static let csvFormulaBytes: Set<UInt8> = Set("=+-@\t\r".utf8)
 
     /// RFC 4180 quoting; control characters are made visible so that a CSV
     /// printed to a terminal can't carry escape sequences, and a field that a
@@ -100,18 +134,26 @@ public enum KeyReport {
     static func layout(_ rows: [[String]]) -> String {
         guard let first = rows.first else { return "" }
         var widths = Array(repeating: 0, count: first.count)
+        var cellWidths: [[Int]] = []
+        cellWidths.reserveCapacity(rows.count)
         for row in rows {
-            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], DisplayText.width(cell)) }
+            let measured = row.map { DisplayText.width($0) }
+            for (i, w) in measured.enumerated() { widths[i] = max(widths[i], w) }
+            cellWidths.append(measured)
         }
-        var out = ""
-        for row in rows {
-            var line = ""
+        // Written into one byte buffer: padding is spaces after each cell.
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * (widths.reduce(0, +) + 2 * widths.count + 1))
+        for (r, row) in rows.enumerated() {
             for (i, cell) in row.enumerated() {
-                line += i == row.count - 1 ? cell : DisplayText.pad(cell, to: widths[i]) + "  "
+                out.append(contentsOf: cell.utf8)
+                if i < row.count - 1 {
+                    out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[i] - cellWidths[r][i] + 2))
+                }
             }
-            out += line + "\n"
+            out.append(0x0A)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

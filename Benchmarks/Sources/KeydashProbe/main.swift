@@ -1,0 +1,52 @@
+import Foundation
+import KeyDashCore
+import WhyLabsAPI
+
+// Whole-path measurements that need one process and many rounds, for
+// scripts/benchmarks.py (release build):
+//   KeydashProbe refreshes N ROUNDS   RSS growth over ROUNDS refreshes of N
+//                                     changing keys, each decoded from bytes,
+//                                     indexed and applied as the dashboard does
+
+func rssMB(_ field: String = "VmRSS:") -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return -1 }
+    return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+}
+
+func keys(_ n: Int, generation: Int) -> [UserApiKey] {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    return (0..<n).map { i in
+        UserApiKey(keyId: String(format: "K%09d", (i + generation * 7) % (n + 50)), orgId: "org-bench", userId: "user-\(i % 97)",
+                   creationTime: APITime(now.addingTimeInterval(-Double(i % 700) * 86_400)),
+                   expirationTime: i % 4 == 0 ? nil : APITime(now.addingTimeInterval(Double(i % 400 - 30) * 86_400)),
+                   lastUsedTime: APITime(now.addingTimeInterval(-Double((i + generation) % 200) * 3600)),
+                   scopes: [":user", ":write_data"], alias: "alias-\(i % 1000)")
+    }
+}
+
+let args = CommandLine.arguments
+guard args.count >= 4, args[1] == "refreshes", let n = Int(args[2]), let rounds = Int(args[3]) else {
+    print("usage: KeydashProbe refreshes N ROUNDS")
+    exit(64)
+}
+// Three answers that differ in last-used times and in which keys are listed.
+let bodies = (0..<3).map { KeyJSONWriter.list(keys(n, generation: $0), style: .compact) }
+var state = DashboardState(orgId: "org-bench", endpointHost: "bench", now: Date(timeIntervalSince1970: 1_800_000_000))
+_ = reduce(&state, .resize(rows: 36, columns: 120))
+func refresh(_ round: Int) {
+    var records = KeyRecords()
+    bodies[round % 3].withUnsafeBytes { bytes in
+        try? KeyJSONDecoder.forEachListed(in: bytes) { records.upsert($0) }
+    }
+    _ = reduce(&state, .refreshDue)
+    _ = reduce(&state, .listLoaded(.success(KeySnapshot(records: records)), at: state.now))
+}
+refresh(0)
+refresh(1)
+let afterLoad = rssMB()
+let start = Date()
+for round in 0..<rounds { refresh(round + 2) }
+let seconds = Date().timeIntervalSince(start)
+print(String(format: "refreshes=%d keys=%d rss_after_load_mb=%.1f rss_after_mb=%.1f growth_mb=%.1f peak_mb=%.1f ms_per_refresh=%.1f activity=%d",
+             rounds, state.keys.count, afterLoad, rssMB(), rssMB() - afterLoad, rssMB("VmHWM:"), seconds * 1000 / Double(rounds), state.activity.count))
