@@ -119,38 +119,24 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
         let count = utf8.count
         if count < 16 || count > 40 { return nil }
         var i = 0
-        func digits(_ n: Int) -> Int? {
-            guard i + n <= count else { return nil }
-            var value = 0
-            for k in i..<(i + n) {
-                let c = utf8[k]
-                guard c >= 48 && c <= 57 else { return nil }
-                value = value * 10 + Int(c - 48)
-            }
-            i += n
-            return value
-        }
-        func expect(_ byte: UInt8) -> Bool {
-            guard i < count, utf8[i] == byte else { return false }
-            i += 1
-            return true
-        }
-        guard let year = digits(4), expect(UInt8(ascii: "-")),
-              let month = digits(2), expect(UInt8(ascii: "-")),
-              let day = digits(2) else { return nil }
+        // Static helpers with `i` passed inout, not nested functions that
+        // capture it: no dynamic exclusivity check on every digit.
+        guard let year = readDigits(utf8, &i, 4), readByte(utf8, &i, UInt8(ascii: "-")),
+              let month = readDigits(utf8, &i, 2), readByte(utf8, &i, UInt8(ascii: "-")),
+              let day = readDigits(utf8, &i, 2) else { return nil }
         guard i < count, utf8[i] == UInt8(ascii: "T") || utf8[i] == UInt8(ascii: "t") || utf8[i] == UInt8(ascii: " ") else { return nil }
         var canonical = utf8[i] == UInt8(ascii: "T")
         i += 1
-        guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2) else { return nil }
+        guard let hour = readDigits(utf8, &i, 2), readByte(utf8, &i, UInt8(ascii: ":")), let minute = readDigits(utf8, &i, 2) else { return nil }
         var second = 0
         var fractionDigits = 0  // the first up to 18 digits, as an integer
         var fractionCount = 0
         var lastDigit: UInt8 = 0
-        if expect(UInt8(ascii: ":")) {
-            guard let s = digits(2) else { return nil }
+        if readByte(utf8, &i, UInt8(ascii: ":")) {
+            guard let s = readDigits(utf8, &i, 2) else { return nil }
             second = s
             let dot = i < count && utf8[i] == UInt8(ascii: ".")
-            if expect(UInt8(ascii: ".")) || expect(UInt8(ascii: ",")) {
+            if readByte(utf8, &i, UInt8(ascii: ".")) || readByte(utf8, &i, UInt8(ascii: ",")) {
                 canonical = canonical && dot
                 while i < count, utf8[i] >= 48, utf8[i] <= 57 {
                     lastDigit = utf8[i]
@@ -172,12 +158,12 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
                 i += 1
             } else if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
                 i += 1
-                guard let oh = digits(2) else { return nil }
+                guard let oh = readDigits(utf8, &i, 2) else { return nil }
                 var om = 0
-                if expect(UInt8(ascii: ":")) {
-                    guard let m = digits(2) else { return nil }
+                if readByte(utf8, &i, UInt8(ascii: ":")) {
+                    guard let m = readDigits(utf8, &i, 2) else { return nil }
                     om = m
-                } else if i + 2 <= count, let m = digits(2) {
+                } else if i + 2 <= count, let m = readDigits(utf8, &i, 2) {
                     om = m
                 }
                 guard oh <= 23, om <= 59 else { return nil }
@@ -204,6 +190,24 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
             return Parsed(date: Date(timeIntervalSince1970: Double(ms) / 1000), milliseconds: ms, canonical: canonical)
         }
         return Parsed(date: Date(timeIntervalSince1970: seconds), milliseconds: nil, canonical: false)
+    }
+
+    @inline(__always) private static func readDigits(_ utf8: UnsafeRawBufferPointer, _ i: inout Int, _ n: Int) -> Int? {
+        guard i + n <= utf8.count else { return nil }
+        var value = 0
+        for k in i..<(i + n) {
+            let c = utf8[k]
+            guard c >= 48 && c <= 57 else { return nil }
+            value = value * 10 + Int(c - 48)
+        }
+        i += n
+        return value
+    }
+
+    @inline(__always) private static func readByte(_ utf8: UnsafeRawBufferPointer, _ i: inout Int, _ byte: UInt8) -> Bool {
+        guard i < utf8.count, utf8[i] == byte else { return false }
+        i += 1
+        return true
     }
 
     private static let earliest = Double(daysFromCivil(year: 0, month: 1, day: 1) * 86_400)

@@ -16,25 +16,38 @@ func rssMB(_ field: String = "VmRSS:") -> Double {
 
 func keys(_ n: Int, generation: Int) -> [UserApiKey] {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
-    return (0..<n).map { i in
-        UserApiKey(keyId: String(format: "K%09d", (i + generation * 7) % (n + 50)), orgId: "org-bench", userId: "user-\(i % 97)",
-                   creationTime: APITime(now.addingTimeInterval(-Double(i % 700) * 86_400)),
-                   expirationTime: i % 4 == 0 ? nil : APITime(now.addingTimeInterval(Double(i % 400 - 30) * 86_400)),
-                   lastUsedTime: APITime(now.addingTimeInterval(-Double((i + generation) % 200) * 3600)),
-                   scopes: [":user", ":write_data"], alias: "alias-\(i % 1000)")
+    var out: [UserApiKey] = []
+    out.reserveCapacity(n)
+    for i in 0..<n {
+        let id = String(format: "K%09d", (i + generation * 7) % (n + 50))
+        let created = APITime(now.addingTimeInterval(-Double(i % 700) * 86_400))
+        let expires: APITime? = i % 4 == 0 ? nil : APITime(now.addingTimeInterval(Double(i % 400 - 30) * 86_400))
+        let used = APITime(now.addingTimeInterval(-Double((i + generation) % 200) * 3600))
+        out.append(UserApiKey(keyId: id, orgId: "org-bench", userId: "user-\(i % 97)", creationTime: created,
+                              expirationTime: expires, lastUsedTime: used, scopes: [":user", ":write_data"], alias: "alias-\(i % 1000)"))
     }
+    return out
 }
 
 let args = CommandLine.arguments
-guard args.count >= 4, args[1] == "refreshes", let n = Int(args[2]), let rounds = Int(args[3]) else {
-    print("usage: KeydashProbe refreshes N ROUNDS")
+guard args.count >= 4, let n = Int(args[2]), let rounds = Int(args[3]) else {
+    print("usage: KeydashProbe refreshes|decode N ROUNDS")
     exit(64)
+}
+if args[1] == "decode" {
+    // For a profiler: the decoder alone, ROUNDS times over one answer.
+    let body = KeyJSONWriter.list(keys(n, generation: 0), style: .compact)
+    let start = Date()
+    var total = 0
+    for _ in 0..<rounds { body.withUnsafeBytes { total += (try? KeyJSONDecoder.list($0).count) ?? 0 } }
+    print(String(format: "decode bytes=%d keys=%d ms_per_decode=%.1f", body.count, total / rounds, Date().timeIntervalSince(start) * 1000 / Double(rounds)))
+    exit(0)
 }
 // Three answers that differ in last-used times and in which keys are listed.
 let bodies = (0..<3).map { KeyJSONWriter.list(keys(n, generation: $0), style: .compact) }
-var state = DashboardState(orgId: "org-bench", endpointHost: "bench", now: Date(timeIntervalSince1970: 1_800_000_000))
+nonisolated(unsafe) var state = DashboardState(orgId: "org-bench", endpointHost: "bench", now: Date(timeIntervalSince1970: 1_800_000_000))
 _ = reduce(&state, .resize(rows: 36, columns: 120))
-func refresh(_ round: Int) {
+@MainActor func refresh(_ round: Int) {
     var records = KeyRecords()
     bodies[round % 3].withUnsafeBytes { bytes in
         try? KeyJSONDecoder.forEachListed(in: bytes) { records.upsert($0) }

@@ -45,12 +45,10 @@ extension DashboardState {
     /// when possible.
     mutating func recomputeVisible(keepingSelection: Bool, anchor: SelectionAnchor? = nil) {
         narrowedFrom.removeAll()
-        var rows: [Int32] = []
-        rows.reserveCapacity(keys.count)
-        let test = rowTest()
-        index.forEachSlot(sort, keys, now: now) { slot in
-            if test(Int(slot)) { rows.append(slot) }
-        }
+        var ordered: [Int32] = []
+        ordered.reserveCapacity(keys.count)
+        index.forEachSlot(sort, keys, now: now) { ordered.append($0) }
+        let rows = index.filter(ordered, KeyIndex.Needle(filter.text.lowercased()), also: keyTest())
         show(rows, keepingSelection: keepingSelection, anchor: anchor)
     }
 
@@ -67,14 +65,21 @@ extension DashboardState {
     /// The filter as a test of one slot, with everything that does not
     /// depend on the key worked out once.
     func rowTest() -> (Int) -> Bool {
-        let keys = self.keys, index = self.index, filter = self.filter, now = self.now
+        let index = self.index, test = keyTest()
         let needle = KeyIndex.Needle(filter.text.lowercased())
+        return { slot in test(slot) && index.matches(slot, needle) }
+    }
+
+    /// The filter but its text: revoked, user and hygiene.
+    private func keyTest() -> (Int) -> Bool {
+        let keys = self.keys, filter = self.filter, now = self.now
         let pinned = Set(marks.lazy.filter { $0.value == .revoked }.compactMap { keys.slot(of: $0.key) })
+        if filter.showRevoked && filter.user == nil && filter.hygiene == nil { return { _ in true } }
         return { slot in
-            if keys.isRevoked(at: slot) && !filter.showRevoked && !pinned.contains(slot) { return false }
+            if !filter.showRevoked && keys.isRevoked(at: slot) && !pinned.contains(slot) { return false }
             if let user = filter.user, keys.userId(at: slot) != user { return false }
             if let hygiene = filter.hygiene, keys.hygiene(at: slot, now: now).isDisjoint(with: hygiene) { return false }
-            return index.matches(slot, needle)
+            return true
         }
     }
 
@@ -89,9 +94,7 @@ extension DashboardState {
             show(last.rows, keepingSelection: true)
         } else if text.lowercased().hasPrefix(before.lowercased()) {
             let previous = visibleSlots
-            let needle = KeyIndex.Needle(text.lowercased())
-            let index = self.index
-            show(previous.filter { index.matches(Int($0), needle) }, keepingSelection: true)
+            show(index.filter(previous, KeyIndex.Needle(text.lowercased())), keepingSelection: true)
             narrowedFrom.append((before, previous))
         } else {
             recomputeVisible(keepingSelection: true)

@@ -16,8 +16,10 @@ public struct KeyIndex: Sendable {
 
     private(set) var orders: [KeyColumn: Order] = [:]
 
-    /// Lowercased "keyid\0user\0alias\0scope\0scope" per key, end to end;
-    /// each slot's piece found by `segmentStart`/`segmentLength`.
+    /// Lowercased "keyid\0alias" per key, end to end; each slot's piece
+    /// found by `segmentStart`/`segmentLength`. Users and scope sets repeat
+    /// across keys, so they are kept once each (`users`, `scopeSets`) and a
+    /// keystroke searches each distinct one once.
     private(set) var text: [UInt8] = []
     private(set) var segmentStart: [Int32] = []
     private(set) var segmentLength: [Int32] = []
@@ -25,6 +27,23 @@ public struct KeyIndex: Sendable {
     /// in a piece only if all its bits are, and a one-character needle is
     /// decided by the bits alone.
     private(set) var segmentMask: [UInt64] = []
+    private(set) var userOf: [Int32] = []
+    private(set) var scopeSetOf: [Int32] = []
+    private(set) var users = SharedTexts()
+    private(set) var scopeSets = SharedTexts()
+
+    /// Distinct lowercased texts, each with an id.
+    struct SharedTexts: Sendable {
+        private(set) var texts: [[UInt8]] = []
+        private var ids: [String: Int32] = [:]
+        mutating func id(_ text: String) -> Int32 {
+            if let id = ids[text] { return id }
+            let id = Int32(texts.count)
+            ids[text] = id
+            texts.append(Array(text.lowercased().utf8))
+            return id
+        }
+    }
 
     /// The columns with a stored order; status depends on the time and is
     /// ordered on demand from the key-id order in one pass.
@@ -78,10 +97,12 @@ public struct KeyIndex: Sendable {
         orders[.expires] = order(records.slotRange.map { records.expiresSeconds(at: $0) ?? future })
         orders[.lastUsed] = order(records.slotRange.map { records.lastUsedSeconds(at: $0) ?? past })
 
-        text.reserveCapacity(n * 64)
+        text.reserveCapacity(n * 32)
         segmentStart.reserveCapacity(n)
         segmentLength.reserveCapacity(n)
         segmentMask.reserveCapacity(n)
+        userOf.reserveCapacity(n)
+        scopeSetOf.reserveCapacity(n)
         for slot in records.slotRange { setSegment(records, slot) }
     }
 
@@ -151,17 +172,51 @@ public struct KeyIndex: Sendable {
         }
     }
 
-    /// Whether the key in `slot` contains the needle (in any of its fields).
-    @inline(__always) func matches(_ slot: Int, _ needle: Needle) -> Bool {
-        if needle.bytes.isEmpty { return true }
-        guard segmentMask[slot] & needle.mask == needle.mask else { return false }
-        if needle.exactByMask { return true }
-        return text.withUnsafeBytes { hay in
-            needle.bytes.withUnsafeBytes { pin in
-                let piece = UnsafeRawBufferPointer(rebasing: hay[Int(segmentStart[slot])..<Int(segmentStart[slot] + segmentLength[slot])])
-                return Self.find(pin, in: piece, from: 0) != nil
+    /// A needle worked out against the shared texts once, then asked per key.
+    struct Matcher {
+        let needle: Needle
+        let userHit: [Bool]
+        let scopeHit: [Bool]
+    }
+
+    func matcher(_ needle: Needle) -> Matcher {
+        func hits(_ shared: SharedTexts) -> [Bool] {
+            // A NUL would match the separators between scopes: it matches nothing.
+            if needle.bytes.contains(0) { return [Bool](repeating: false, count: shared.texts.count) }
+            return shared.texts.map { text in
+                text.withUnsafeBytes { hay in needle.bytes.withUnsafeBytes { Self.find($0, in: hay, from: 0) != nil } }
             }
         }
+        return Matcher(needle: needle, userHit: hits(users), scopeHit: hits(scopeSets))
+    }
+
+    /// Whether the key in `slot` contains the needle, in any of its fields.
+    func matches(_ slot: Int, _ needle: Needle) -> Bool {
+        let m = matcher(needle)
+        return text.withUnsafeBytes { hay in needle.bytes.withUnsafeBytes { pin in matches(slot, m, hay, pin) } }
+    }
+
+    @inline(__always) private func matches(_ slot: Int, _ m: Matcher, _ hay: UnsafeRawBufferPointer, _ pin: UnsafeRawBufferPointer) -> Bool {
+        if pin.isEmpty { return true }
+        if m.userHit[Int(userOf[slot])] || m.scopeHit[Int(scopeSetOf[slot])] { return true }
+        guard segmentMask[slot] & m.needle.mask == m.needle.mask else { return false }
+        if m.needle.exactByMask { return true }
+        let start = Int(segmentStart[slot])
+        return Self.find(pin, in: UnsafeRawBufferPointer(rebasing: hay[start..<(start + Int(segmentLength[slot]))]), from: 0) != nil
+    }
+
+    /// The slots among `slots` (in their order) that match the needle and
+    /// pass `also`: one tight pass, the shared texts searched once.
+    func filter(_ slots: [Int32], _ needle: Needle, also: (Int) -> Bool = { _ in true }) -> [Int32] {
+        let m = matcher(needle)
+        var out: [Int32] = []
+        out.reserveCapacity(slots.count)
+        text.withUnsafeBytes { hay in
+            needle.bytes.withUnsafeBytes { pin in
+                for slot in slots where matches(Int(slot), m, hay, pin) && also(Int(slot)) { out.append(slot) }
+            }
+        }
+        return out
     }
 
     /// The first occurrence of `pattern` in `hay` at or after `from`:
@@ -182,25 +237,31 @@ public struct KeyIndex: Sendable {
     private mutating func setSegment(_ records: KeyRecords, _ slot: Int) {
         let start = text.count
         var mask: UInt64 = 0
-        func add(_ field: String, last: Bool = false) {
-            for byte in field.lowercased().utf8 {
+        for byte in records.keyId(at: slot).lowercased().utf8 {
+            text.append(byte)
+            mask |= Self.bit(byte)
+        }
+        if let alias = records.alias(at: slot) {
+            text.append(0)
+            for byte in alias.lowercased().utf8 {
                 text.append(byte)
                 mask |= Self.bit(byte)
             }
-            if !last { text.append(0) }
         }
-        add(records.keyId(at: slot))
-        add(records.userId(at: slot))
-        if let alias = records.alias(at: slot) { add(alias) }
-        add(records.scopesText(at: slot, separator: "\u{0}"), last: true)
+        let user = users.id(records.userId(at: slot))
+        let scopeSet = scopeSets.id(records.scopesText(at: slot, separator: "\u{0}"))
         if slot < segmentStart.count {
             segmentStart[slot] = Int32(start)
             segmentLength[slot] = Int32(text.count - start)
             segmentMask[slot] = mask
+            userOf[slot] = user
+            scopeSetOf[slot] = scopeSet
         } else {
             segmentStart.append(Int32(start))
             segmentLength.append(Int32(text.count - start))
             segmentMask.append(mask)
+            userOf.append(user)
+            scopeSetOf.append(scopeSet)
         }
     }
 

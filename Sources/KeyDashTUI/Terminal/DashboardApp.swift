@@ -25,6 +25,9 @@ public final class DashboardApp: @unchecked Sendable {
     private let auditLog: AuditLog?
     private var themeNames: [String] = []
     private var theme = Theme.builtin
+    /// The frame on screen: a new frame equal to it is not drawn at all, so
+    /// a wake-up that changes nothing visible costs no curses work.
+    private var onScreen: Frame?
 
     public init(state: DashboardState, service: any APIKeyService, catalog: ThemeCatalog, options: Options, auditLog: AuditLog?) {
         self.state = state
@@ -75,7 +78,10 @@ public final class DashboardApp: @unchecked Sendable {
         while !state.quitting {
             if dirty {
                 let frame = Renderer.render(state, width: columns, height: rows, options: RenderOptions(ascii: !terminal.utf8, themeName: theme.name))
-                terminal.draw(frame)
+                if frame != onScreen {
+                    terminal.draw(frame)
+                    onScreen = frame
+                }
                 dirty = false
                 if !drawn { drawn = true; TestHooks.afterFirstFrame() }
             }
@@ -138,6 +144,7 @@ public final class DashboardApp: @unchecked Sendable {
         for key in keys {
             if key == .resize {
                 (rows, columns) = loop.terminal.size
+                onScreen = nil
                 dispatch(.resize(rows: Layout.listRows(forHeight: rows), columns: columns), loop)
                 continue
             }
@@ -156,6 +163,7 @@ public final class DashboardApp: @unchecked Sendable {
             case .signal(SIGWINCH):
                 var r: Int32 = 0, c: Int32 = 0
                 if kd_terminal_size(STDOUT_FILENO, &r, &c) == 0 { loop.terminal.resize(rows: Int(r), columns: Int(c)) }
+                onScreen = nil
                 (rows, columns) = loop.terminal.size
                 dispatch(.resize(rows: Layout.listRows(forHeight: rows), columns: columns), loop)
             case .signal:
@@ -191,6 +199,7 @@ public final class DashboardApp: @unchecked Sendable {
         case .success(let next):
             theme = next
             terminal.apply(next)
+            onScreen = nil  // same cells, new colours
         case .failure(let error):
             _ = reduce(&state, .showMessage("theme \(error.description)", .error))
         }

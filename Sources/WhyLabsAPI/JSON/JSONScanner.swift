@@ -94,6 +94,51 @@ struct JSONScanner {
         }
     }
 
+    // Loops without closures, for the hot paths: no captured state, so no
+    // dynamic exclusivity checks per member.
+
+    /// Consumes `{` (or `[`); the first `nextMember`/`nextElement` follows.
+    mutating func enter(_ bracket: UInt8, depth: Int) throws(JSONShapeError) {
+        guard depth < Self.maxDepth else { throw fail("nested too deeply") }
+        try expect(bracket)
+    }
+
+    /// The next member's name with the scanner at its value, or nil after
+    /// the closing `}`. `first` starts true.
+    mutating func nextMember(_ first: inout Bool) throws(JSONShapeError) -> RawString? {
+        let next = peek()
+        if first {
+            first = false
+            if next == UInt8(ascii: "}") { i += 1; return nil }
+        } else {
+            switch next {
+            case UInt8(ascii: ","): i += 1
+            case UInt8(ascii: "}"): i += 1; return nil
+            default: throw fail("expected ',' or '}'")
+            }
+        }
+        guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+        let name = try rawString()
+        try expect(UInt8(ascii: ":"))
+        return name
+    }
+
+    /// Whether another element follows (the scanner at it), or false after
+    /// the closing `]`. `first` starts true.
+    mutating func nextElement(_ first: inout Bool) throws(JSONShapeError) -> Bool {
+        let next = peek()
+        if first {
+            first = false
+            if next == UInt8(ascii: "]") { i += 1; return false }
+            return true
+        }
+        switch next {
+        case UInt8(ascii: ","): i += 1; return true
+        case UInt8(ascii: "]"): i += 1; return false
+        default: throw fail("expected ',' or ']'")
+        }
+    }
+
     /// Skips one value of any kind, checking that it is well formed.
     mutating func skipValue(depth: Int) throws(JSONShapeError) {
         switch peek() {
@@ -188,6 +233,14 @@ struct JSONScanner {
         var bytes: UnsafeRawBufferPointer
         /// The unescaped text, when they did.
         var escaped: String?
+
+        /// Whether the string is `word` (a member name, say).
+        @inline(__always) func equals(_ word: StaticString) -> Bool {
+            guard var text = escaped else { return bytes.equals(word) }
+            return text.withUTF8 { UnsafeRawBufferPointer($0).equals(word) }
+        }
+
+        var count: Int { escaped?.utf8.count ?? bytes.count }
     }
 
     /// A string read in place: its bytes when it holds no escape (checked to

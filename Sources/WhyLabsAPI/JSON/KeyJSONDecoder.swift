@@ -10,22 +10,27 @@ public enum KeyJSONDecoder {
     /// `{"items": [...]}`, calling `each` per key in order, so a caller can
     /// keep keys in its own form without an array of them in between.
     public static func forEachListed(in bytes: UnsafeRawBufferPointer, _ each: (UserApiKey) -> Void) throws(JSONShapeError) {
-        var scanner = JSONScanner(bytes)
+        var s = JSONScanner(bytes)
         var sawItems = false
-        try scanner.object(depth: 0) { (s, name) throws(JSONShapeError) in
+        try s.enter(UInt8(ascii: "{"), depth: 0)
+        var first = true
+        while let name = try s.nextMember(&first) {
             if name.equals("items") && !sawItems {
                 sawItems = true
-                try s.array(depth: 1) { (s) throws(JSONShapeError) in each(try key(&s, depth: 2)) }
+                try s.enter(UInt8(ascii: "["), depth: 1)
+                var firstItem = true
+                while try s.nextElement(&firstItem) { each(try key(&s, depth: 2)) }
             } else {
                 try s.skipValue(depth: 1)
             }
         }
         guard sawItems else { throw JSONShapeError(offset: 0, reason: "no \"items\" member") }
-        try scanner.expectEnd()
+        try s.expectEnd()
     }
 
     public static func list(_ bytes: UnsafeRawBufferPointer) throws(JSONShapeError) -> [UserApiKey] {
         var keys: [UserApiKey] = []
+        keys.reserveCapacity(bytes.count / 200)  // about what the service sends per key
         try forEachListed(in: bytes) { keys.append($0) }
         return keys
     }
@@ -73,34 +78,38 @@ public enum KeyJSONDecoder {
         var scopes: [String]?, resourceId: String?, alias: String?, revoked: Bool?
         guard s.peek() == UInt8(ascii: "{") else { throw s.fail("expected a key object") }
         let start = s.i
-        try s.object(depth: depth) { (s, name) throws(JSONShapeError) in
+        try s.enter(UInt8(ascii: "{"), depth: depth)
+        var firstMember = true
+        while let name = try s.nextMember(&firstMember) {
             // The first member of a name wins, as with Foundation's decoder.
-            func first(_ field: Seen) -> Bool {
-                if seen.contains(field) { return false }
-                seen.insert(field)
-                return true
+            let field = Self.field(name)
+            guard !field.isEmpty, !seen.contains(field) else {
+                try s.skipValue(depth: depth)
+                continue
             }
-            switch name.count {
-            case 3 where name.equals("key") && first(.key): secret = try optionalString(&s)
-            case 5 where name.equals("keyId") && first(.keyId): keyId = try s.string()
-            case 5 where name.equals("orgId") && first(.orgId): orgId = try s.string()
-            case 5 where name.equals("alias") && first(.alias): alias = try optionalString(&s)
-            case 6 where name.equals("userId") && first(.userId): userId = try s.string()
-            case 6 where name.equals("scopes") && first(.scopes):
+            seen.insert(field)
+            switch field {
+            case .key: secret = try optionalString(&s)
+            case .keyId: keyId = try s.string()
+            case .orgId: orgId = try s.string()
+            case .alias: alias = try optionalString(&s)
+            case .userId: userId = try s.string()
+            case .scopes:
                 if try !s.null() {
                     var list: [String] = []
-                    try s.array(depth: depth + 1) { (s) throws(JSONShapeError) in list.append(try s.string()) }
+                    try s.enter(UInt8(ascii: "["), depth: depth + 1)
+                    var firstScope = true
+                    while try s.nextElement(&firstScope) { list.append(try s.string()) }
                     scopes = list
                 }
-            case 7 where name.equals("revoked") && first(.revoked):
+            case .revoked:
                 if try !s.null() { revoked = try s.bool() }
-            case 10 where name.equals("resourceId") && first(.resourceId): resourceId = try optionalString(&s)
-            case 12 where name.equals("creationTime") && first(.creationTime): creationTime = try time(&s)
-            case 12 where name.equals("lastUsedTime") && first(.lastUsedTime):
+            case .resourceId: resourceId = try optionalString(&s)
+            case .creationTime: creationTime = try time(&s)
+            case .lastUsedTime:
                 if try !s.null() { lastUsedTime = try time(&s) }
-            case 14 where name.equals("expirationTime") && first(.expirationTime):
+            default:
                 if try !s.null() { expirationTime = try time(&s) }
-            default: try s.skipValue(depth: depth)
             }
         }
         guard let keyId, let orgId, let userId, let creationTime else {
@@ -109,6 +118,24 @@ public enum KeyJSONDecoder {
         return UserApiKey(keyId: keyId, orgId: orgId, userId: userId, creationTime: creationTime, key: secret,
                           expirationTime: expirationTime, lastUsedTime: lastUsedTime, scopes: scopes,
                           resourceId: resourceId, alias: alias, revoked: revoked)
+    }
+
+    /// Which field a member name is, or none.
+    @inline(__always) private static func field(_ name: JSONScanner.RawString) -> Seen {
+        switch name.count {
+        case 3 where name.equals("key"): .key
+        case 5 where name.equals("keyId"): .keyId
+        case 5 where name.equals("orgId"): .orgId
+        case 5 where name.equals("alias"): .alias
+        case 6 where name.equals("userId"): .userId
+        case 6 where name.equals("scopes"): .scopes
+        case 7 where name.equals("revoked"): .revoked
+        case 10 where name.equals("resourceId"): .resourceId
+        case 12 where name.equals("creationTime"): .creationTime
+        case 12 where name.equals("lastUsedTime"): .lastUsedTime
+        case 14 where name.equals("expirationTime"): .expirationTime
+        default: []
+        }
     }
 
     private static func optionalString(_ s: inout JSONScanner) throws(JSONShapeError) -> String? {
