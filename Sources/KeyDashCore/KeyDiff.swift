@@ -41,22 +41,61 @@ public struct KeyDiff: Sendable, Hashable {
         between(KeyRecords(old.values), KeyRecords(new.values))
     }
 
-    /// Between two lists in the dashboard's compact form: keys are compared
-    /// field by field in place and materialized only when they differ.
+    /// Between two lists in the dashboard's compact form.
     public static func between(_ old: KeyRecords, _ new: KeyRecords) -> KeyDiff {
-        var changes: [Change] = []
-        for slot in new.slotRange {
-            guard let oldSlot = old.slot(of: new.keyId(at: slot)) else {
-                changes.append(.appeared(new.key(at: slot)))
-                continue
+        let slots = Slots.between(old, KeyIndex(old), new, KeyIndex(new))
+        return KeyDiff(changes: slots.changes(old, new, in: slots.all))
+    }
+
+    /// Which keys changed how, as slots, by key id within each kind: no key
+    /// is materialized, so a refresh that changes 100,000 keys costs a pass
+    /// over the records, and the dashboard reads only the changes it logs.
+    struct Slots {
+        enum Kind: Int { case appeared, changed, used, vanished }
+        struct Entry {
+            var kind: Kind
+            var old: Int32  // -1 when appeared
+            var new: Int32  // -1 when vanished
+        }
+        /// Appeared, changed, used, vanished; by key id within each.
+        var entries: [Entry] = []
+        var isEmpty: Bool { entries.isEmpty }
+        var all: Range<Int> { entries.indices }
+
+        /// Walks both key-id orders (built with the lists, off the input path).
+        static func between(_ old: KeyRecords, _ oldIndex: KeyIndex, _ new: KeyRecords, _ newIndex: KeyIndex) -> Slots {
+            var appeared: [Entry] = [], changed: [Entry] = [], used: [Entry] = [], vanished: [Entry] = []
+            newIndex.forEachSlot(SortOrder(column: .keyId, ascending: true), new, now: .distantPast) { slot in
+                guard let before = old.slot(of: new.keyId(at: Int(slot))) else {
+                    appeared.append(Entry(kind: .appeared, old: -1, new: slot))
+                    return
+                }
+                switch old.difference(at: before, from: new, at: Int(slot)) {
+                case .none: break
+                case .lastUsedOnly: used.append(Entry(kind: .used, old: Int32(before), new: slot))
+                case .more: changed.append(Entry(kind: .changed, old: Int32(before), new: slot))
+                }
             }
-            if old.same(at: oldSlot, as: new, at: slot) { continue }
-            if let change = change(from: old.key(at: oldSlot), to: new.key(at: slot)) { changes.append(change) }
+            oldIndex.forEachSlot(SortOrder(column: .keyId, ascending: true), old, now: .distantPast) { slot in
+                if new.slot(of: old.keyId(at: Int(slot))) == nil { vanished.append(Entry(kind: .vanished, old: slot, new: -1)) }
+            }
+            return Slots(entries: appeared + changed + used + vanished)
         }
-        for slot in old.slotRange where new.slot(of: old.keyId(at: slot)) == nil {
-            changes.append(.vanished(old.key(at: slot)))
+
+        /// The entries at `positions`, materialized.
+        func changes(_ old: KeyRecords, _ new: KeyRecords, in positions: some Sequence<Int>) -> [Change] {
+            positions.map { i in
+                let e = entries[i]
+                switch e.kind {
+                case .appeared: return .appeared(new.key(at: Int(e.new)))
+                case .vanished: return .vanished(old.key(at: Int(e.old)))
+                case .used: return .used(new.key(at: Int(e.new)))
+                case .changed:
+                    let before = old.key(at: Int(e.old)), after = new.key(at: Int(e.new))
+                    return .changed(old: before, new: after, what: describe(from: before, to: after))
+                }
+            }
         }
-        return KeyDiff(sorting: changes)
     }
 
     init(changes: [Change]) { self.changes = changes }
@@ -65,7 +104,7 @@ public struct KeyDiff: Sendable, Hashable {
         self.changes = changes.sorted { ($0.rank, $0.key.keyId) < ($1.rank, $1.key.keyId) }
     }
 
-    private static func change(from before: UserApiKey, to key: UserApiKey) -> Change? {
+    static func change(from before: UserApiKey, to key: UserApiKey) -> Change? {
         if before == key || sameIgnoringScopeOrder(before, key) { return nil }
         var withoutUse = before
         withoutUse.lastUsedTime = key.lastUsedTime

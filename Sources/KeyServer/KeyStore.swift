@@ -203,8 +203,14 @@ final class KeyStore: Sendable {
         }
     }
 
+    /// Records a key's last use. Not worth an fsync: the write runs with
+    /// `synchronous = NORMAL` (WAL: durable at the next checkpoint, never
+    /// corrupt), so a read that records its caller waits for no disk flush.
+    /// Keys themselves (insert, revoke) stay `FULL`.
     func touch(keyId: String, atMs: Int64) async throws {
-        try await writer.write { db in
+        try await writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             try db.execute(sql: "UPDATE api_key SET last_used_ms = ? WHERE key_id = ?", arguments: [atMs, keyId])
         }
     }

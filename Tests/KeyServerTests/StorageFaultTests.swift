@@ -75,6 +75,11 @@ import WhyLabsAPI
         }
         #expect(journal == "wal")
         #expect(synchronous == 2, "2 is FULL")
+        // Recording a last use relaxes the flush for that one write only:
+        // the writer is back to FULL for the keys themselves.
+        try await store.touch(keyId: "nonexistent", atMs: 1)
+        let writerSetting = try await store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(writerSetting == 2, "the writer connection is FULL again after a touch")
     }
 }
 

@@ -100,28 +100,44 @@ extension DashboardState {
         for (id, mark) in marks where mark == .revoking && fresh.slot(of: id) == nil {
             if let old = keys[id] { freshIndex.update(fresh.upsert(old), in: fresh) }
         }
-        let diff = hasLoaded ? KeyDiff.between(keys, fresh) : KeyDiff(changes: [])
+        let diff = hasLoaded ? KeyDiff.Slots.between(keys, index, fresh, freshIndex) : KeyDiff.Slots()
         // An unchanged list (the usual case for an idle monitor) costs nothing more.
         if hasLoaded, diff.isEmpty, fresh.count == keys.count, !marks.values.contains(where: { $0 != .revoking }) {
             listFetchedAt = at
             return
         }
         var newMarks: [String: RowMark] = marks.filter { $0.value == .revoking }
-        for change in diff.changes {
+        // A revoked key showing up because show-revoked widened the fetch is
+        // not news; our own revokes and revoked keys dropping out of the
+        // org-wide list are expected.
+        func logged(_ e: KeyDiff.Slots.Entry) -> Bool {
+            switch e.kind {
+            case .appeared: !(filter.showRevoked && fresh.isRevoked(at: Int(e.new)))
+            case .vanished: !(marks[keys.keyId(at: Int(e.old))] == .revoked || keys.isRevoked(at: Int(e.old)))
+            case .changed, .used: true
+            }
+        }
+        for e in diff.entries where e.kind == .appeared && logged(e) {
+            let id = fresh.keyId(at: Int(e.new))
+            newMarks[id] = newMarks[id] ?? .new
+        }
+        // Only the newest `activityLimit` entries stay in the log: only they
+        // are materialized.
+        var kept: [Int] = []
+        for i in diff.entries.indices.reversed() where logged(diff.entries[i]) {
+            kept.append(i)
+            if kept.count == Self.activityLimit { break }
+        }
+        for change in diff.changes(keys, fresh, in: kept.reversed()) {
             let key = change.key
             switch change {
             case .appeared:
-                // A revoked key showing up because show-revoked widened the fetch is not news.
-                if key.isRevoked && filter.showRevoked { continue }
-                newMarks[key.keyId] = newMarks[key.keyId] ?? .new
                 log(ActivityEntry(at: at, kind: .appeared, keyId: key.keyId, alias: key.alias, userId: key.userId))
             case .used:
                 log(ActivityEntry(at: at, kind: .used, keyId: key.keyId, alias: key.alias, userId: key.userId))
             case .changed(_, _, let what):
                 log(ActivityEntry(at: at, kind: .changed, keyId: key.keyId, alias: key.alias, userId: key.userId, detail: what))
             case .vanished:
-                // Our own revokes and revoked keys dropping out of the org-wide list are expected.
-                if marks[key.keyId] == .revoked || key.isRevoked { continue }
                 log(ActivityEntry(at: at, kind: .vanished, keyId: key.keyId, alias: key.alias, userId: key.userId))
             }
         }

@@ -199,6 +199,27 @@ public struct KeyRecords: Sendable {
         return flags
     }
 
+    enum Difference { case none, lastUsedOnly, more }
+
+    /// How the key in `other`'s `otherSlot` differs from the one in `slot`,
+    /// as `KeyDiff` classifies it (a reorder of scopes is no change), field
+    /// by field in place; materialized only when a side keeps leftovers.
+    func difference(at slot: Int, from other: KeyRecords, at otherSlot: Int) -> Difference {
+        let a = records[slot], b = other.records[otherSlot]
+        if a.extra != 0 || b.extra != 0 {
+            switch KeyDiff.change(from: key(at: slot), to: other.key(at: otherSlot)) {
+            case nil: return .none
+            case .used?: return .lastUsedOnly
+            default: return .more
+            }
+        }
+        guard a.keyId == b.keyId, a.alias == b.alias, a.created == b.created, a.expires == b.expires,
+              a.scopeBits == b.scopeBits, a.flags == b.flags,
+              strings[Int(a.user)] == other.strings[Int(b.user)], strings[Int(a.org)] == other.strings[Int(b.org)],
+              strings[Int(a.resource)] == other.strings[Int(b.resource)] else { return .more }
+        return a.lastUsed == b.lastUsed ? .none : .lastUsedOnly
+    }
+
     /// Whether the key in `slot` equals the one in `other`'s `otherSlot`,
     /// field by field, without materializing either.
     func same(at slot: Int, as other: KeyRecords, at otherSlot: Int) -> Bool {

@@ -249,6 +249,20 @@ struct JSONScanner {
         try expect(UInt8(ascii: "\""))
         let start = i
         var ascii = true
+        // Eight bytes at a time while none is a quote, a backslash or a
+        // control character (the classic "has a zero/less-than byte" tests,
+        // exact about whether one is there); the byte loop finds which.
+        if let base = bytes.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= bytes.count {
+                let word = UInt64(littleEndian: (base + i).loadUnaligned(as: UInt64.self))
+                let quote = word ^ (ones &* 0x22), slash = word ^ (ones &* 0x5C)
+                let stops = ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((word &- ones &* 0x20) & ~word)
+                if stops & highs != 0 { break }
+                if word & highs != 0 { ascii = false }
+                i += 8
+            }
+        }
         while i < bytes.count {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
