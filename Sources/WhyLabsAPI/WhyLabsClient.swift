@@ -20,6 +20,36 @@ extension APIKeyService {
     public func forEachListedKey(userId: String?, _ each: (UserApiKey) -> Void) async throws(APIError) {
         for key in try await listKeys(userId: userId) { each(key) }
     }
+
+    /// The list, read only when its bytes differ from the answer `previous`
+    /// describes. A service that can't tell always reads it.
+    public func forEachListedKey(userId: String?, unlessSameAs previous: ListDigest?,
+                                 _ each: (UserApiKey) -> Void) async throws(APIError) -> ListAnswer {
+        try await forEachListedKey(userId: userId, each)
+        return .read(nil)
+    }
+}
+
+/// A keyed hash of a list answer's bytes (SipHash with this process's
+/// seed, so no server can aim for a collision), to tell an answer that
+/// is byte for byte the last one without reading it again.
+public struct ListDigest: Hashable, Sendable {
+    let length: Int
+    let hash: Int
+
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        var hasher = Hasher()
+        hasher.combine(bytes: bytes)
+        length = bytes.count
+        hash = hasher.finalize()
+    }
+}
+
+public enum ListAnswer: Sendable, Hashable {
+    /// Byte for byte the answer the digest describes: nothing was read.
+    case unchanged
+    /// Read key by key; the digest of these bytes, when the service keeps one.
+    case read(ListDigest?)
 }
 
 public struct CreateKeyRequest: Sendable, Hashable {
@@ -145,10 +175,18 @@ public final class WhyLabsClient: APIKeyService {
     /// The list, handed over key by key as it is read, so a caller can keep
     /// it in a compact form of its own without an array of keys in between.
     public func forEachListedKey(userId: String?, _ each: (UserApiKey) -> Void) async throws(APIError) {
+        _ = try await forEachListedKey(userId: userId, unlessSameAs: nil, each)
+    }
+
+    public func forEachListedKey(userId: String?, unlessSameAs previous: ListDigest?,
+                                 _ each: (UserApiKey) -> Void) async throws(APIError) -> ListAnswer {
         var query: [(String, String)] = []
         if let userId { query.append(("user_id", userId)) }
         let answer = try await send(.GET, path: [], query: query, retrySafe: true)
+        let digest = answer.body.withUnsafeReadableBytes { ListDigest($0) }
+        if let previous, previous == digest { return .unchanged }
         try decode(answer) { (bytes) throws(JSONShapeError) in try KeyJSONDecoder.forEachListed(in: bytes, each) }
+        return .read(digest)
     }
 
     public func getKey(keyId: String) async throws(APIError) -> UserApiKey {

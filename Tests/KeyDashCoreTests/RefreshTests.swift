@@ -40,7 +40,7 @@ import WhyLabsAPI
         #expect(reduce(&state, .refreshNow).isEmpty)
         #expect(reduce(&state, .refreshDue).isEmpty)
         // The asked-for refresh runs once, right after the one in flight.
-        #expect(reduce(&state, .listLoaded(keys: ([]), at: t0)) == [.fetchList(perUser: [])])
+        #expect(reduce(&state, .listLoaded(keys: ([]), at: t0)) == [.fetchList(perUser: [], skipIfUnchanged: true)])
         #expect(reduce(&state, .listLoaded(keys: ([]), at: t0)) == [.scheduleRefresh(after: 30)])
     }
 
@@ -84,9 +84,9 @@ import WhyLabsAPI
         var state = loadedState([makeKey("A")])
         #expect(reduce(&state, .togglePause) == [.cancelRefresh])
         #expect(reduce(&state, .refreshDue).isEmpty)
-        #expect(reduce(&state, .refreshNow) == [.fetchList(perUser: [])])
+        #expect(reduce(&state, .refreshNow) == [.fetchList(perUser: [], skipIfUnchanged: true)])
         #expect(reduce(&state, .listLoaded(keys: ([makeKey("A")]), at: t0)).isEmpty, "paused: nothing scheduled")
-        #expect(reduce(&state, .togglePause) == [.fetchList(perUser: [])])
+        #expect(reduce(&state, .togglePause) == [.fetchList(perUser: [], skipIfUnchanged: true)])
     }
 
     @Test func manualOnlyModeNeverSchedules() {
@@ -111,6 +111,35 @@ import WhyLabsAPI
         _ = reduce(&state, .refreshDue)
         _ = reduce(&state, .listLoaded(keys: ([usedA, renamedB, makeKey("D")]), at: t0.addingTimeInterval(60)))
         #expect(state.marks.isEmpty)
+    }
+
+    /// An answer byte for byte the last one comes back as `listUnchanged`:
+    /// the same as applying the same keys again, without reading them.
+    @Test func anUnchangedAnswerIsAppliedAsTheSameKeysWithoutReadingThem() {
+        var state = loadedState([makeKey("A"), makeKey("B")])
+        #expect(reduce(&state, .refreshDue) == [.fetchList(perUser: [], skipIfUnchanged: true)])
+        _ = reduce(&state, .listLoaded(keys: [makeKey("A"), makeKey("B"), makeKey("C")], at: t0.addingTimeInterval(30)))
+        #expect(state.marks == ["C": .new])
+        let activity = state.activity.count
+        _ = reduce(&state, .refreshDue)
+        #expect(reduce(&state, .listUnchanged(at: t0.addingTimeInterval(60))) == [.scheduleRefresh(after: 30)])
+        #expect(state.marks.isEmpty, "new means new since the last refresh, read or not")
+        #expect(state.activity.count == activity)
+        #expect(state.refresh.lastSuccess == t0.addingTimeInterval(60))
+        #expect(state.visible == ["A", "B", "C"])
+    }
+
+    @Test func aLocalChangeMeansTheNextAnswerIsRead() {
+        var state = loadedState([makeKey("A")])
+        _ = reduce(&state, .openCreate)
+        for c in "user-1" { _ = reduce(&state, .form(.text(.insert(String(c))))) }
+        _ = reduce(&state, .submitCreate)
+        _ = reduce(&state, .createFinished(.success(KeyChange(key: makeKey("N"), requestId: nil)), at: t0))
+        #expect(reduce(&state, .refreshDue) == [.fetchList(perUser: [], skipIfUnchanged: false)])
+        // An "unchanged" that raced with the change is not trusted: read again.
+        #expect(reduce(&state, .listUnchanged(at: t0)) == [.fetchList(perUser: [], skipIfUnchanged: false)])
+        _ = reduce(&state, .listLoaded(keys: [makeKey("A"), makeKey("N")], at: t0))
+        #expect(reduce(&state, .refreshDue) == [.fetchList(perUser: [], skipIfUnchanged: true)])
     }
 
     @Test func selectionFollowsTheKeyAcrossRefreshAndResort() {

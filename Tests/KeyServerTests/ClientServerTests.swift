@@ -66,6 +66,41 @@ import WhyLabsAPI
         }
     }
 
+    @Test func aListAnswerByteForByteTheLastIsNotReadAgain() async throws {
+        try await withKeyServer { server, port in
+            try await using(makeClient(port: port, key: server.adminKey)) { client in
+                _ = try await client.createKey(CreateKeyRequest(userId: "user-1"))
+                // The server records the caller's last use at most once a
+                // second, which changes the answer: a few tries (bounded)
+                // find two answers in a row that are the same.
+                var digest: ListDigest?
+                var count = 0
+                var sawUnchanged = false
+                for _ in 0..<5 where !sawUnchanged {
+                    var read: [UserApiKey] = []
+                    switch try await client.forEachListedKey(userId: nil, unlessSameAs: digest, { read.append($0) }) {
+                    case .unchanged:
+                        sawUnchanged = true
+                        #expect(read.isEmpty, "nothing was decoded")
+                    case .read(let next):
+                        #expect(next != nil && next != digest)
+                        digest = next
+                        count = read.count
+                    }
+                }
+                #expect(sawUnchanged)
+                #expect(count >= 2)
+                _ = try await client.createKey(CreateKeyRequest(userId: "user-9"))
+                var changed: [UserApiKey] = []
+                guard case .read = try await client.forEachListedKey(userId: nil, unlessSameAs: digest, { changed.append($0) }) else {
+                    Issue.record("a changed answer must be read")
+                    return
+                }
+                #expect(changed.count == count + 1)
+            }
+        }
+    }
+
     @Test func unknownKeysAreNotFound() async throws {
         try await withKeyServer { server, port in
             try await using(makeClient(port: port, key: server.adminKey)) { client in

@@ -118,6 +118,7 @@ extension DashboardState {
     /// the orders and its row, each found by binary search, with no pass
     /// over every key.
     mutating func keyChanged(_ id: String, from old: UserApiKey?) {
+        keysAreLastAnswer = false
         if let old { counts.count(old, now: now, -1) }
         guard let slot = keys.slot(of: id) else { return }
         counts.count(keys.key(at: slot), now: now)

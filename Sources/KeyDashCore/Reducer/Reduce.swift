@@ -116,6 +116,7 @@ private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] 
     case .abandonWrites(let at): return state.abandonWrites(at: at)
 
     case .listLoaded(let result, let at): return state.listLoaded(result, at: at)
+    case .listUnchanged(let at): return state.listUnchanged(at: at)
     case .detailLoaded(let keyId, let result, let at): state.detailLoaded(keyId, result, at: at); return []
     case .revokeFinished(let ref, let result, let at): return state.revokeFinished(ref, result, at: at)
     case .createFinished(let result, let at): return state.createFinished(result, at: at)

@@ -22,7 +22,8 @@ extension DashboardState {
         refresh.inFlight = true
         refresh.startedAt = now
         refresh.nextRefresh = nil
-        return [.fetchList(perUser: filter.showRevoked ? knownUsers.sorted() : [])]
+        if filter.showRevoked { return [.fetchList(perUser: knownUsers.sorted())] }
+        return [.fetchList(perUser: [], skipIfUnchanged: hasLoaded && keysAreLastAnswer)]
     }
 
     mutating func togglePause() -> [Effect] {
@@ -43,16 +44,7 @@ extension DashboardState {
         switch result {
         case .success(let fetched):
             apply(fetched, at: at)
-            refresh.lastSuccess = at
-            if refresh.failingSince != nil { say("back online", .success) }
-            refresh.failingSince = nil
-            refresh.consecutiveFailures = 0
-            refresh.lastError = nil
-            if refresh.pending {
-                refresh.pending = false
-                return startRefresh()
-            }
-            return scheduleNext(after: refreshPeriod, at: at)
+            return refreshSucceeded(at: at)
         case .failure(let error):
             refresh.consecutiveFailures += 1
             if refresh.failingSince == nil { refresh.failingSince = at }
@@ -64,6 +56,35 @@ extension DashboardState {
             let delay = RefreshBackoff.delay(afterFailures: refresh.consecutiveFailures, jitter: random.next())
             return scheduleNext(after: refreshPeriod > 0 ? delay : 0, at: at)
         }
+    }
+
+    /// The answer was byte for byte the last one applied: as applying the
+    /// same keys again, without reading them.
+    mutating func listUnchanged(at: Date) -> [Effect] {
+        refresh.inFlight = false
+        refresh.startedAt = nil
+        now = max(now, at)
+        guard keysAreLastAnswer else { return startRefresh() }  // the state moved on meanwhile: read it
+        listFetchedAt = at
+        if marks.values.contains(where: { $0 != .revoking }) {
+            // What applying the same list does to marks: "new" fades, "revoked" stays only with show-revoked.
+            marks = marks.filter { $0.value == .revoking || ($0.value == .revoked && filter.showRevoked && keys.slot(of: $0.key) != nil) }
+            recomputeVisible(keepingSelection: true)
+        }
+        return refreshSucceeded(at: at)
+    }
+
+    private mutating func refreshSucceeded(at: Date) -> [Effect] {
+        refresh.lastSuccess = at
+        if refresh.failingSince != nil { say("back online", .success) }
+        refresh.failingSince = nil
+        refresh.consecutiveFailures = 0
+        refresh.lastError = nil
+        if refresh.pending {
+            refresh.pending = false
+            return startRefresh()
+        }
+        return scheduleNext(after: refreshPeriod, at: at)
     }
 
     private mutating func scheduleNext(after delay: TimeInterval, at: Date) -> [Effect] {
@@ -96,10 +117,12 @@ extension DashboardState {
     private mutating func apply(_ snapshot: KeySnapshot, at: Date) {
         var fresh = snapshot.records
         var freshIndex = snapshot.index
+        var merged = false
         // Keys being revoked stay until the server has answered.
         for (id, mark) in marks where mark == .revoking && fresh.slot(of: id) == nil {
-            if let old = keys[id] { freshIndex.update(fresh.upsert(old), in: fresh) }
+            if let old = keys[id] { freshIndex.update(fresh.upsert(old), in: fresh); merged = true }
         }
+        defer { keysAreLastAnswer = !merged }
         let diff = hasLoaded ? KeyDiff.Slots.between(keys, index, fresh, freshIndex) : KeyDiff.Slots()
         // An unchanged list (the usual case for an idle monitor) costs nothing more.
         if hasLoaded, diff.isEmpty, fresh.count == keys.count, !marks.values.contains(where: { $0 != .revoking }) {

@@ -33,16 +33,23 @@ public actor EffectRunner {
         let service = self.service
         let clock = self.clock
         switch effect {
-        case .fetchList(let perUser):
+        case .fetchList(let perUser, let skipIfUnchanged):
+            let previous = perUser.isEmpty && skipIfUnchanged ? lastList : nil
             spawn {
                 let result: Result<KeySnapshot, APIError>
                 do throws(APIError) {
                     if perUser.isEmpty {
                         // Decoded straight into records: no array of keys in between.
                         var records = KeyRecords()
-                        try await service.forEachListedKey(userId: nil) { records.upsert($0) }
-                        result = .success(KeySnapshot(records: records))
+                        switch try await service.forEachListedKey(userId: nil, unlessSameAs: previous, { records.upsert($0) }) {
+                        case .unchanged:
+                            return .listUnchanged(at: clock.now())
+                        case .read(let digest):
+                            await self.remember(digest)
+                            result = .success(KeySnapshot(records: records))
+                        }
                     } else {
+                        await self.remember(nil)
                         result = .success(KeySnapshot(try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser))))
                     }
                 } catch {
@@ -125,6 +132,13 @@ public actor EffectRunner {
             if !Task.isCancelled { send(action) }
             self.finished(id)
         }
+    }
+
+    /// The digest of the last list answer read, for `skipIfUnchanged`.
+    private var lastList: ListDigest?
+
+    private func remember(_ digest: ListDigest?) {
+        lastList = digest
     }
 
     private func finished(_ id: Int) {

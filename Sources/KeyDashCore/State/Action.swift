@@ -64,6 +64,9 @@ public enum Action: Sendable {
 
     // Results
     case listLoaded(Result<KeySnapshot, APIError>, at: Date)
+    /// The list came back byte for byte as the one last applied (only when
+    /// the fetch allowed it): nothing to read, nothing to redraw.
+    case listUnchanged(at: Date)
     case detailLoaded(keyId: String, Result<UserApiKey, APIError>, at: Date)
     case revokeFinished(KeyRef, Result<KeyChange, APIError>, at: Date)
     case createFinished(Result<KeyChange, APIError>, at: Date)
@@ -115,7 +118,9 @@ public struct KeySnapshot: Sendable {
 
 public enum Effect: Sendable, Hashable {
     /// The org-wide list; with `perUser`, also these users' lists (which include revoked keys).
-    case fetchList(perUser: [String])
+    /// `skipIfUnchanged`: the state holds exactly the last answer's keys,
+    /// so an answer byte for byte the same may come back as `listUnchanged`.
+    case fetchList(perUser: [String], skipIfUnchanged: Bool = false)
     case fetchDetail(keyId: String)
     case revoke(KeyRef)
     case create(CreateKeyRequest)

@@ -94,6 +94,9 @@ public struct DashboardState: Sendable {
     internal(set) var index = KeyIndex()
     public internal(set) var listFetchedAt: Date?
     public internal(set) var hasLoaded = false
+    /// The keys are exactly the last list answer applied (no create or
+    /// revoke answer merged since), so a byte-identical answer needs no reading.
+    var keysAreLastAnswer = false
     public internal(set) var details: [String: DetailEntry] = [:]
     /// Users ever seen, so per-user lists (which include revoked keys) can be fetched.
     public internal(set) var knownUsers: Set<String> = []
