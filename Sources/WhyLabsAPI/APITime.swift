@@ -236,32 +236,34 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
         var rem = secs % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = civilFromDays(Int(days))
-        func put(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = value
-            if v >= divisor * 10 {  // a year past 9999: every digit
-                let digits = Array(String(v).utf8)
-                out.append(contentsOf: digits)
-                return
-            }
-            while divisor > 0 {
-                out.append(UInt8(48 + v / divisor))
-                v %= divisor
-                divisor /= 10
-            }
-        }
         if y < 0 { out.append(UInt8(ascii: "-")) }
-        put(abs(y), 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
+        put(abs(y), 4, &out); out.append(UInt8(ascii: "-")); put(m, 2, &out); out.append(UInt8(ascii: "-")); put(d, 2, &out)
         out.append(UInt8(ascii: "T"))
-        put(Int(rem / 3600), 2); out.append(UInt8(ascii: ":")); put(Int(rem % 3600 / 60), 2)
-        out.append(UInt8(ascii: ":")); put(Int(rem % 60), 2)
+        put(Int(rem / 3600), 2, &out); out.append(UInt8(ascii: ":")); put(Int(rem % 3600 / 60), 2, &out)
+        out.append(UInt8(ascii: ":")); put(Int(rem % 60), 2, &out)
         if ms != 0 {
             out.append(UInt8(ascii: "."))
             var frac = ms
             var width = 3
             while frac % 10 == 0 { frac /= 10; width -= 1 }
-            put(frac, width)
+            put(frac, width, &out)
+        }
+    }
+
+    /// `value` in at least `width` digits (a static helper with `out` inout,
+    /// not a nested function capturing it).
+    @inline(__always) private static func put(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var v = value
+        if v >= divisor * 10 {  // a year past 9999: every digit
+            out.append(contentsOf: String(v).utf8)
+            return
+        }
+        while divisor > 0 {
+            out.append(UInt8(48 + v / divisor))
+            v %= divisor
+            divisor /= 10
         }
     }
 

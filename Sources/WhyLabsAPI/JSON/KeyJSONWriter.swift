@@ -116,9 +116,16 @@ public struct KeyJSONWriter {
     /// One entry per open object or array: whether it is still empty.
     private var empty: [Bool] = []
 
+    /// A line break and `depth` levels of two spaces, in one append.
+    private static let indents: [[UInt8]] = (0..<8).map { [0x0A] + Array(repeating: 0x20, count: 2 * $0) }
+
     private mutating func indent(_ depth: Int) {
-        bytes.append(0x0A)
-        for _ in 0..<depth { bytes.append(0x20); bytes.append(0x20) }
+        if depth < Self.indents.count {
+            bytes.append(contentsOf: Self.indents[depth])
+        } else {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+        }
     }
 
     mutating func open(_ bracket: UInt8) {
@@ -147,11 +154,7 @@ public struct KeyJSONWriter {
         element()
         bytes.append(UInt8(ascii: "\""))
         literal(name)
-        if style == .pretty {
-            bytes.append(contentsOf: [UInt8(ascii: "\""), 0x20, UInt8(ascii: ":"), 0x20])
-        } else {
-            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-        }
+        if style == .pretty { literal("\" : ") } else { literal("\":") }
     }
 
     mutating func literal(_ word: StaticString) {
