@@ -188,11 +188,16 @@ final class KeyStore: Sendable {
                     creationTime: APITime(epochMilliseconds: row[3]),
                     expirationTime: (row[4] as Int64?).map { APITime(epochMilliseconds: $0) },
                     lastUsedTime: (row[5] as Int64?).map { APITime(epochMilliseconds: $0) },
-                    scopes: joined.isEmpty ? nil : joined.split(separator: " ").map(String.init).sorted(),
+                    scopes: joined.isEmpty ? nil : Self.scopes(joined),
                     resourceId: row[7], alias: row[8], revoked: row[9]))
             }
             return keys
         }
+    }
+
+    /// Stored space-joined; split on bytes (not characters), sorted.
+    static func scopes(_ joined: String) -> [String] {
+        joined.utf8.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }.sorted()
     }
 
     /// Marks a key revoked (idempotent) and returns it, or nil when the user has no such key.
