@@ -45,10 +45,13 @@ extension DashboardState {
     /// when possible.
     mutating func recomputeVisible(keepingSelection: Bool, anchor: SelectionAnchor? = nil) {
         narrowedFrom.removeAll()
-        var ordered: [Int32] = []
-        ordered.reserveCapacity(keys.count)
-        index.forEachSlot(sort, keys, now: now) { ordered.append($0) }
-        let rows = index.filter(ordered, KeyIndex.Needle(filter.text.lowercased()), also: keyTest())
+        // The per-key flags go stale when a key crosses a threshold (rare):
+        // then, once, they are worked out again for now.
+        if !index.flagsHold(at: now) { index.refreshFlags(keys, now: now) }
+        let keys = self.keys
+        let pinned = Set(marks.lazy.filter { $0.value == .revoked }.compactMap { keys.slot(of: $0.key).map(Int32.init) })
+        let rows = index.rows(index.ordered(sort, keys, now: now), index.rowFilter(filter, pinned: pinned),
+                              KeyIndex.Needle(filter.text.lowercased()))
         show(rows, keepingSelection: keepingSelection, anchor: anchor)
     }
 

@@ -32,10 +32,19 @@ public struct KeyIndex: Sendable {
     private(set) var users = SharedTexts()
     private(set) var scopeSets = SharedTexts()
 
+    /// Per slot: the hygiene flags (`KeyHygiene`'s bits) at `flagsAt`, and
+    /// `revokedBit`. They hold until `flagsValidUntil`, the first instant a
+    /// key crosses a threshold (expiring, expired, unused): the filter and
+    /// the status order read one byte a key instead of working out times.
+    private(set) var flags: [UInt8] = []
+    private(set) var flagsAt = Date.distantPast
+    private(set) var flagsValidUntil = Date.distantPast
+    static let revokedBit: UInt8 = 0x80
+
     /// Distinct lowercased texts, each with an id.
     struct SharedTexts: Sendable {
         private(set) var texts: [[UInt8]] = []
-        private var ids: [String: Int32] = [:]
+        private(set) var ids: [String: Int32] = [:]
         mutating func id(_ text: String) -> Int32 {
             if let id = ids[text] { return id }
             let id = Int32(texts.count)
@@ -51,7 +60,7 @@ public struct KeyIndex: Sendable {
 
     public init() {}
 
-    public init(_ records: KeyRecords) {
+    public init(_ records: KeyRecords, now: Date = Date()) {
         let n = records.count
         var keyIds = [String]()
         keyIds.reserveCapacity(n)
@@ -104,9 +113,81 @@ public struct KeyIndex: Sendable {
         userOf.reserveCapacity(n)
         scopeSetOf.reserveCapacity(n)
         for slot in records.slotRange { setSegment(records, slot) }
+        refreshFlags(records, now: now)
+    }
+
+    // MARK: Flags
+
+    /// Whether the flags are those of `now`.
+    func flagsHold(at now: Date) -> Bool { flagsAt <= now && now < flagsValidUntil }
+
+    /// Every key's flags at `now`, and when they next change.
+    mutating func refreshFlags(_ records: KeyRecords, now: Date) {
+        flags = [UInt8](repeating: 0, count: records.count)
+        flagsAt = now
+        flagsValidUntil = .distantFuture
+        for slot in records.slotRange { setFlags(records, slot) }
+    }
+
+    private mutating func setFlags(_ records: KeyRecords, _ slot: Int) {
+        let value = records.hygiene(at: slot, now: flagsAt).rawValue | (records.isRevoked(at: slot) ? Self.revokedBit : 0)
+        if slot < flags.count { flags[slot] = value } else { flags.append(value) }
+        guard !records.isRevoked(at: slot) else { return }
+        // The instants this key's flags change: expiring, expired, unused.
+        var next = flagsValidUntil
+        func consider(_ t: Date) { if t > flagsAt && t < next { next = t } }
+        if let exp = records.expiresSeconds(at: slot).map({ Date(timeIntervalSince1970: $0) }) {
+            consider(exp.addingTimeInterval(-KeyHygiene.expiringWindow))
+            consider(exp)
+        }
+        if let used = records.lastUsedSeconds(at: slot).map({ Date(timeIntervalSince1970: $0) }) {
+            consider(used.addingTimeInterval(KeyHygiene.staleWindow))
+        }
+        flagsValidUntil = next
+    }
+
+    /// The status a key's flags give (the same rule as `KeyStatus.of`).
+    @inline(__always) static func statusRank(_ flags: UInt8) -> Int {
+        if flags & revokedBit != 0 { return 3 }
+        if flags & KeyHygiene.expired.rawValue != 0 { return 0 }
+        if flags & KeyHygiene.expiringSoon.rawValue != 0 { return 1 }
+        return 2
     }
 
     // MARK: Walking an order
+
+    /// Every slot in the order `sort` asks for. Ascending is the stored
+    /// order itself (no copy); descending walks groups of equal values from
+    /// the end; status is a counting pass over the key-id order. The flags
+    /// must hold at `now` for a status sort.
+    func ordered(_ sort: SortOrder, _ records: KeyRecords, now: Date) -> [Int32] {
+        if sort.column == .status {
+            guard let byId = orders[.keyId] else { return [] }
+            var buckets: [[Int32]] = [[], [], [], []]
+            let exact = flagsHold(at: now)
+            for slot in byId.slots {
+                let rank = exact ? Self.statusRank(flags[Int(slot)]) : KeyList.statusRank(records.status(at: Int(slot), now: now))
+                buckets[rank].append(slot)
+            }
+            return (sort.ascending ? buckets : buckets.reversed()).flatMap { $0 }
+        }
+        guard let order = orders[sort.column] else { return [] }
+        if sort.ascending { return order.slots }
+        var out: [Int32] = []
+        out.reserveCapacity(order.slots.count)
+        order.slots.withUnsafeBufferPointer { slots in
+            order.tied.withUnsafeBufferPointer { tied in
+                var end = slots.count
+                while end > 0 {
+                    var start = end - 1
+                    while start > 0 && tied[start] { start -= 1 }
+                    out.append(contentsOf: slots[start..<end])
+                    end = start
+                }
+            }
+        }
+        return out
+    }
 
     /// Calls `body` with each slot in the order `sort` asks for.
     func forEachSlot(_ sort: SortOrder, _ records: KeyRecords, now: Date, _ body: (Int32) -> Void) {
@@ -205,6 +286,47 @@ public struct KeyIndex: Sendable {
         return Self.find(pin, in: UnsafeRawBufferPointer(rebasing: hay[start..<(start + Int(segmentLength[slot]))]), from: 0) != nil
     }
 
+    /// What a row must be to be shown, worked out once per pass.
+    struct RowFilter {
+        var showRevoked: Bool
+        /// The user filter's id among `users`; -2 when it names no user here.
+        var user: Int32?
+        var hygiene: UInt8?
+        var pinned: Set<Int32>
+    }
+
+    func rowFilter(_ filter: KeyFilter, pinned: Set<Int32>) -> RowFilter {
+        RowFilter(showRevoked: filter.showRevoked, user: filter.user.map { users.ids[$0] ?? -2 },
+                  hygiene: filter.hygiene?.rawValue, pinned: pinned)
+    }
+
+    /// The slots among `slots` (in their order) that pass the filter and
+    /// match the needle, reading the per-slot flags (which must hold) and
+    /// the shared texts searched once: one tight pass, no closure per key.
+    func rows(_ slots: [Int32], _ f: RowFilter, _ needle: Needle) -> [Int32] {
+        let m = needle.bytes.isEmpty ? nil : matcher(needle)
+        if m == nil && f.showRevoked && f.user == nil && f.hygiene == nil { return slots }
+        var out: [Int32] = []
+        out.reserveCapacity(slots.count)
+        text.withUnsafeBytes { hay in
+            needle.bytes.withUnsafeBytes { pin in
+                flags.withUnsafeBufferPointer { flags in
+                    userOf.withUnsafeBufferPointer { userOf in
+                        for slot in slots {
+                            let s = Int(slot), bits = flags[s]
+                            if bits & Self.revokedBit != 0 && !f.showRevoked && !f.pinned.contains(slot) { continue }
+                            if let user = f.user, userOf[s] != user { continue }
+                            if let hygiene = f.hygiene, bits & hygiene == 0 { continue }
+                            if let m, !matches(s, m, hay, pin) { continue }
+                            out.append(slot)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// The slots among `slots` (in their order) that match the needle and
     /// pass `also`: one tight pass, the shared texts searched once.
     func filter(_ slots: [Int32], _ needle: Needle, also: (Int) -> Bool = { _ in true }) -> [Int32] {
@@ -290,6 +412,7 @@ public struct KeyIndex: Sendable {
             orders[column] = order
         }
         setSegment(records, slot)
+        setFlags(records, slot)
     }
 
     /// The column's primary value compared (-1, 0, 1), as the stored orders sort it.
