@@ -14,6 +14,9 @@ public protocol APIKeyService: Sendable {
     func revokeKey(userId: String, keyId: String) async throws(APIError) -> KeyChange
     /// The list handed over key by key as it is read.
     func forEachListedKey(userId: String?, _ each: (UserApiKey) -> Void) async throws(APIError)
+    /// The same, unless the answer is byte for byte the one `previous` describes.
+    func forEachListedKey(userId: String?, unlessSameAs previous: ListDigest?,
+                          _ each: (UserApiKey) -> Void) async throws(APIError) -> ListAnswer
 }
 
 extension APIKeyService {
