@@ -65,10 +65,11 @@ public struct KeyDiff: Sendable, Hashable {
         /// Walks both key-id orders (built with the lists, off the input path).
         static func between(_ old: KeyRecords, _ oldIndex: KeyIndex, _ new: KeyRecords, _ newIndex: KeyIndex) -> Slots {
             var appeared: [Entry] = [], changed: [Entry] = [], used: [Entry] = [], vanished: [Entry] = []
-            newIndex.forEachSlot(SortOrder(column: .keyId, ascending: true), new, now: .distantPast) { slot in
+            let byId = SortOrder(column: .keyId, ascending: true)
+            for slot in newIndex.ordered(byId, new, now: .distantPast) {
                 guard let before = old.slot(of: new.keyId(at: Int(slot))) else {
                     appeared.append(Entry(kind: .appeared, old: -1, new: slot))
-                    return
+                    continue
                 }
                 switch old.difference(at: before, from: new, at: Int(slot)) {
                 case .none: break
@@ -76,8 +77,8 @@ public struct KeyDiff: Sendable, Hashable {
                 case .more: changed.append(Entry(kind: .changed, old: Int32(before), new: slot))
                 }
             }
-            oldIndex.forEachSlot(SortOrder(column: .keyId, ascending: true), old, now: .distantPast) { slot in
-                if new.slot(of: old.keyId(at: Int(slot))) == nil { vanished.append(Entry(kind: .vanished, old: slot, new: -1)) }
+            for slot in oldIndex.ordered(byId, old, now: .distantPast) where new.slot(of: old.keyId(at: Int(slot))) == nil {
+                vanished.append(Entry(kind: .vanished, old: slot, new: -1))
             }
             return Slots(entries: appeared + changed + used + vanished)
         }

@@ -189,31 +189,6 @@ public struct KeyIndex: Sendable {
         return out
     }
 
-    /// Calls `body` with each slot in the order `sort` asks for.
-    func forEachSlot(_ sort: SortOrder, _ records: KeyRecords, now: Date, _ body: (Int32) -> Void) {
-        if sort.column == .status {
-            // Four ranks: a stable counting pass over the key-id order.
-            guard let byId = orders[.keyId] else { return }
-            var buckets: [[Int32]] = [[], [], [], []]
-            for slot in byId.slots { buckets[KeyList.statusRank(records.status(at: Int(slot), now: now))].append(slot) }
-            for bucket in sort.ascending ? buckets : buckets.reversed() { bucket.forEach(body) }
-            return
-        }
-        guard let order = orders[sort.column] else { return }
-        if sort.ascending {
-            order.slots.forEach(body)
-            return
-        }
-        // Descending: groups of equal values from the end, each in key-id order.
-        var end = order.slots.count
-        while end > 0 {
-            var start = end - 1
-            while start > 0 && order.tied[start] { start -= 1 }
-            for i in start..<end { body(order.slots[i]) }
-            end = start
-        }
-    }
-
     // MARK: Searching
 
     /// A filter text ready to test keys with.
@@ -327,15 +302,15 @@ public struct KeyIndex: Sendable {
         return out
     }
 
-    /// The slots among `slots` (in their order) that match the needle and
-    /// pass `also`: one tight pass, the shared texts searched once.
-    func filter(_ slots: [Int32], _ needle: Needle, also: (Int) -> Bool = { _ in true }) -> [Int32] {
+    /// The slots among `slots` (in their order) that match the needle: the
+    /// filter text grew, so only the text needs testing again.
+    func filter(_ slots: [Int32], _ needle: Needle) -> [Int32] {
         let m = matcher(needle)
         var out: [Int32] = []
         out.reserveCapacity(slots.count)
         text.withUnsafeBytes { hay in
             needle.bytes.withUnsafeBytes { pin in
-                for slot in slots where matches(Int(slot), m, hay, pin) && also(Int(slot)) { out.append(slot) }
+                for slot in slots where matches(Int(slot), m, hay, pin) { out.append(slot) }
             }
         }
         return out
