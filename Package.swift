@@ -63,6 +63,7 @@ let package = Package(
             dependencies: [
                 "KeyDashCore",
                 "CNCursesW",
+                "CProcessHardening",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),

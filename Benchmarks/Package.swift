@@ -31,6 +31,7 @@ let package = Package(
             dependencies: [
                 .product(name: "WhyLabsAPI", package: "keydash"),
                 .product(name: "KeyDashCore", package: "keydash"),
+                .product(name: "KeyDashTUI", package: "keydash"),
             ]
         ),
     ],

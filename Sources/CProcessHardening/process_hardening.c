@@ -1,6 +1,7 @@
 #include "process_hardening.h"
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <malloc.h>
 
 // prctl is variadic, so Swift cannot call it: this is its one wrapper.
 int kd_disable_core_dumps(void) {
@@ -8,4 +9,8 @@ int kd_disable_core_dumps(void) {
     int a = setrlimit(RLIMIT_CORE, &none);
     int b = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     return (a == 0 && b == 0) ? 0 : -1;
+}
+
+int kd_release_free_memory(void) {
+    return malloc_trim(0);
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KeyDashCore
+import KeyDashTUI
 import WhyLabsAPI
 
 // Whole-path measurements that need one process and many rounds, for
@@ -54,6 +55,7 @@ _ = reduce(&state, .resize(rows: 36, columns: 120))
     }
     _ = reduce(&state, .refreshDue)
     _ = reduce(&state, .listLoaded(.success(KeySnapshot(records: records)), at: state.now))
+    HeapTrim.afterList(of: records.count)  // as the dashboard's loop does
 }
 refresh(0)
 refresh(1)

@@ -5,4 +5,10 @@
 /// of the same user) and sets RLIMIT_CORE to 0. Returns 0 when both held.
 int kd_disable_core_dumps(void);
 
+/// Hands the allocator's free memory back to the system (malloc_trim, which
+/// Swift's Glibc module does not offer). After a large list is replaced,
+/// glibc keeps the old one's pages; without this, RSS ratchets up refresh
+/// after refresh though nothing leaks.
+int kd_release_free_memory(void);
+
 #endif

@@ -159,7 +159,10 @@ public final class DashboardApp: @unchecked Sendable {
     private func handleEvents(_ loop: Loop, rows: inout Int, columns: inout Int) {
         for event in loop.events.drain() {
             switch event {
-            case .action(let action): dispatch(action, loop)
+            case .action(let action):
+                dispatch(action, loop)
+                // The old list is gone now: its pages go back to the system.
+                if case .listLoaded(.success(let snapshot), _) = action { HeapTrim.afterList(of: snapshot.records.count) }
             case .signal(SIGWINCH):
                 var r: Int32 = 0, c: Int32 = 0
                 if kd_terminal_size(STDOUT_FILENO, &r, &c) == 0 { loop.terminal.resize(rows: Int(r), columns: Int(c)) }
