@@ -104,6 +104,17 @@ def stand_in(body_file, name):
     return f"http://127.0.0.1:{port}", counter
 
 
+def listing(keys, org="org-bench"):
+    """A server with `keys` keys, its list saved to a file, and the curl
+    command that times fetching it: (endpoint, key file, body, command)."""
+    endpoint, key_file = serve(keys, org=org)
+    body = WORK / f"list{keys}.json"
+    fetch(endpoint, key_file, org, body)
+    timed = ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", "-H", f"X-API-Key: {key_file.read_text().strip()}",
+             f"{endpoint}/v0/organizations/{org}/api-key"]
+    return endpoint, key_file, body, timed
+
+
 def fetch(endpoint, key_file, org, path):
     run(["curl", "-sf", "-H", f"X-API-Key: {key_file.read_text().strip()}", "-o", str(path),
          f"{endpoint}/v0/organizations/{org}/api-key"])
@@ -261,14 +272,10 @@ def to_ms(value, metric):
 
 def server_and_list():
     log("keydash serve and keydash list against curl, Python")
-    endpoint, key_file = serve(10_000)
+    endpoint, key_file, body, curl_time = listing(10_000)
     org = "org-bench"
-    body = WORK / "list10k.json"
-    fetch(endpoint, key_file, org, body)
     key = key_file.read_text().strip()
     runs = 5 if QUICK else 20
-    curl_time = ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", "-H", f"X-API-Key: {key}",
-                 f"{endpoint}/v0/organizations/{org}/api-key"]
     serve_times = [float(run(curl_time).stdout) * 1000 for _ in range(runs)]
     std_endpoint, _ = stand_in(body, "static10k")
     std_curl = ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", f"{std_endpoint}/v0/organizations/{org}/api-key"]
@@ -330,13 +337,7 @@ def python_decode(path):
 
 def dashboard_100k():
     log("the dashboard at 100k keys: painted after the answer, peak memory")
-    endpoint, key_file = serve(100_000)
-    org = "org-bench"
-    body = WORK / "list100k.json"
-    fetch(endpoint, key_file, org, body)
-    key = key_file.read_text().strip()
-    curl_time = ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", "-H", f"X-API-Key: {key}",
-                 f"{endpoint}/v0/organizations/{org}/api-key"]
+    endpoint, key_file, body, curl_time = listing(100_000)
     answer_ms = min(float(run(curl_time).stdout) * 1000 for _ in range(3))
     start = time.perf_counter()
     open_window("big", dashboard_cmd(endpoint, key_file, 1), first=True)
@@ -388,9 +389,7 @@ def terminal():
 
     # The idle monitor: 200 keys that never change (a static stand-in), --refresh 2,
     # beside htop refreshing every 2 s, for 100+ refreshes.
-    static = WORK / "list200.json"
-    e200, k200 = serve(200, org="org-idle")
-    fetch(e200, k200, "org-idle", static)
+    _, _, static, _ = listing(200, org="org-idle")
     std_endpoint, counter = stand_in(static, "idle200")
     key_file = WORK / "idle.key"
     key_file.write_text("ABCDEFGHIJ." + "x" * 53 + ":org-idle\n")
