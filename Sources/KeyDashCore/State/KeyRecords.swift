@@ -126,23 +126,9 @@ public struct KeyRecords: Sendable {
     public func alias(at slot: Int) -> String? { records[slot].alias }
     public func isRevoked(at slot: Int) -> Bool { records[slot].flags & Self.revokedTrue != 0 }
 
-    /// Milliseconds since 1970, or nil when absent or not readable as a time.
-    public func expiresMs(at slot: Int) -> Int64? { milliseconds(records[slot].expires, slot) { $0.expires } }
-    public func lastUsedMs(at slot: Int) -> Int64? { milliseconds(records[slot].lastUsed, slot) { $0.lastUsed } }
-    public func createdMs(at slot: Int) -> Int64? { milliseconds(records[slot].created, slot) { $0.created } }
     /// Whether the key has an expiry at all (readable or not).
     public func hasExpiry(at slot: Int) -> Bool { records[slot].expires != Self.absent }
     public func hasLastUsed(at slot: Int) -> Bool { records[slot].lastUsed != Self.absent }
-
-    private func milliseconds(_ ms: Int64, _ slot: Int, _ field: (Extra) -> APITime?) -> Int64? {
-        switch ms {
-        case Self.absent: return nil
-        case Self.asText:
-            let r = records[slot]
-            return field(extras[Int(r.extra - 1)])?.epochMilliseconds
-        default: return ms
-        }
-    }
 
     /// The key's scopes, sorted and joined: what the list shows and sorts by.
     public func scopesText(at slot: Int, separator: String = ",") -> String {
@@ -218,18 +204,6 @@ public struct KeyRecords: Sendable {
               strings[Int(a.user)] == other.strings[Int(b.user)], strings[Int(a.org)] == other.strings[Int(b.org)],
               strings[Int(a.resource)] == other.strings[Int(b.resource)] else { return .more }
         return a.lastUsed == b.lastUsed ? .none : .lastUsedOnly
-    }
-
-    /// Whether the key in `slot` equals the one in `other`'s `otherSlot`,
-    /// field by field, without materializing either.
-    func same(at slot: Int, as other: KeyRecords, at otherSlot: Int) -> Bool {
-        let a = records[slot], b = other.records[otherSlot]
-        guard a.keyId == b.keyId, a.alias == b.alias, a.created == b.created, a.expires == b.expires,
-              a.lastUsed == b.lastUsed, a.scopeBits == b.scopeBits, a.flags == b.flags,
-              strings[Int(a.user)] == other.strings[Int(b.user)], strings[Int(a.org)] == other.strings[Int(b.org)],
-              strings[Int(a.resource)] == other.strings[Int(b.resource)] else { return false }
-        if a.extra == 0 && b.extra == 0 { return true }
-        return key(at: slot) == other.key(at: otherSlot)
     }
 
     // MARK: Building a record
