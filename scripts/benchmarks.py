@@ -544,6 +544,9 @@ def report():
         "  over the stand-in's request count; htop runs beside it, updating every 2 s.",
         "- Memory at 100k: VmHWM (peak resident) of the keydash process against",
         "  `keydash serve --seed-demo 100000` (active keys only are listed).",
+        "- Instructions: the micro-benchmarks ask for them, but this machine's VM",
+        "  exposes no hardware counters (`perf stat -e instructions` says \"not",
+        "  supported\"), so their tables show wall time, mallocs and resident memory.",
         "",
     ]
     if "micro_markdown" in r:
