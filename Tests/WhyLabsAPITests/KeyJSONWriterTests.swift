@@ -41,6 +41,15 @@ import Testing
         }
         #expect(String(decoding: KeyJSONWriter.keyResponse(nil, style: .pretty), as: UTF8.self)
                 == (try Self.reference(UserApiKeyResponse(key: nil))))
+        // Every character JSON or the terminal treats specially, in one key.
+        var special = ""
+        for v in Array(0x00...0x20) + Array(0x7F...0xA0) + [0x22, 0x2F, 0x5C, 0x200B, 0x202E, 0x2066, 0xFEFF, 0xE0041, 0x1F600] {
+            special.unicodeScalars.append(Unicode.Scalar(v)!)
+        }
+        let key = UserApiKey(keyId: "AAAAAAAAAA", orgId: special, userId: "u", creationTime: APITime(epochMilliseconds: 0),
+                             scopes: [special], alias: special)
+        #expect(String(decoding: KeyJSONWriter.list([key], style: .pretty), as: UTF8.self)
+                == (try Self.reference(ListUserApiKeys(items: [key]))))
     }
 
     @Test func compactOutputReadsBackAsTheSameKeysWithBothDecoders() throws {
