@@ -45,14 +45,25 @@ extension DashboardState {
     /// when possible.
     mutating func recomputeVisible(keepingSelection: Bool, anchor: SelectionAnchor? = nil) {
         narrowedFrom.removeAll()
-        // The per-key flags go stale when a key crosses a threshold (rare):
-        // then, once, they are worked out again for now.
+        let rowFilter = currentRowFilter()  // first: it may bring the index's flags up to date
+        let rows = index.rows(index.ordered(sort, keys, now: now), rowFilter, KeyIndex.Needle(filter.text.lowercased()))
+        show(rows, keepingSelection: keepingSelection, anchor: anchor)
+    }
+
+    /// The filter as the index applies it, with the per-key flags brought
+    /// up to date first (they go stale only when a key crosses a threshold).
+    private mutating func currentRowFilter() -> KeyIndex.RowFilter {
         if !index.flagsHold(at: now) { index.refreshFlags(keys, now: now) }
         let keys = self.keys
         let pinned = Set(marks.lazy.filter { $0.value == .revoked }.compactMap { keys.slot(of: $0.key).map(Int32.init) })
-        let rows = index.rows(index.ordered(sort, keys, now: now), index.rowFilter(filter, pinned: pinned),
-                              KeyIndex.Needle(filter.text.lowercased()))
-        show(rows, keepingSelection: keepingSelection, anchor: anchor)
+        return index.rowFilter(filter, pinned: pinned)
+    }
+
+    /// Whether the list shows this key now (the filters, not the scroll).
+    mutating func isShown(_ id: String) -> Bool {
+        guard let slot = keys.slot(of: id) else { return false }
+        let rowFilter = currentRowFilter()  // first: it may bring the index's flags up to date
+        return !index.rows([Int32(slot)], rowFilter, KeyIndex.Needle(filter.text.lowercased())).isEmpty
     }
 
     /// The selected key and its place on screen, to keep across new rows.
@@ -63,27 +74,6 @@ extension DashboardState {
 
     var selectionAnchor: SelectionAnchor? {
         selectedKeyId.map { SelectionAnchor(keyId: $0, offset: selectedIndex - scroll) }
-    }
-
-    /// The filter as a test of one slot, with everything that does not
-    /// depend on the key worked out once.
-    func rowTest() -> (Int) -> Bool {
-        let index = self.index, test = keyTest()
-        let needle = KeyIndex.Needle(filter.text.lowercased())
-        return { slot in test(slot) && index.matches(slot, needle) }
-    }
-
-    /// The filter but its text: revoked, user and hygiene.
-    private func keyTest() -> (Int) -> Bool {
-        let keys = self.keys, filter = self.filter, now = self.now
-        let pinned = Set(marks.lazy.filter { $0.value == .revoked }.compactMap { keys.slot(of: $0.key) })
-        if filter.showRevoked && filter.user == nil && filter.hygiene == nil { return { _ in true } }
-        return { slot in
-            if !filter.showRevoked && keys.isRevoked(at: slot) && !pinned.contains(slot) { return false }
-            if let user = filter.user, keys.userId(at: slot) != user { return false }
-            if let hygiene = filter.hygiene, keys.hygiene(at: slot, now: now).isDisjoint(with: hygiene) { return false }
-            return true
-        }
     }
 
     /// The filter text changed while typing. When it only grew, every key
@@ -130,7 +120,7 @@ extension DashboardState {
         let s32 = Int32(slot)
         var rows = visibleSlots
         if let at = rows.firstIndex(of: s32) { rows.remove(at: at) }
-        if rowTest()(slot) {
+        if isShown(id) {
             let position: Int
             if sort.column == .status {
                 // Ordered by time-dependent status: the key's place among its peers.

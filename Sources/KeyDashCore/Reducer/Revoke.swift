@@ -22,8 +22,7 @@ extension DashboardState {
                 pane = .confirmRevoke(RevokeConfirmation(keyId: only.keyId, userId: only.userId))
             } else if !refs.isEmpty {
                 // Only the marked keys are looked up: no pass over the whole list.
-                let state = self
-                let shown = Set(refs.map(\.keyId).filter { id in KeyList.isVisible(id, in: state) })
+                let shown = Set(refs.map(\.keyId).filter { isShown($0) })
                 pane = .bulkRevoke(BulkRevokeConfirmation(keys: refs, hidden: Set(refs.map(\.keyId)).subtracting(shown)))
             }
             return []

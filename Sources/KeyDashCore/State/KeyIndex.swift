@@ -246,12 +246,6 @@ public struct KeyIndex: Sendable {
         return Matcher(needle: needle, userHit: hits(users), scopeHit: hits(scopeSets))
     }
 
-    /// Whether the key in `slot` contains the needle, in any of its fields.
-    func matches(_ slot: Int, _ needle: Needle) -> Bool {
-        let m = matcher(needle)
-        return text.withUnsafeBytes { hay in needle.bytes.withUnsafeBytes { pin in matches(slot, m, hay, pin) } }
-    }
-
     @inline(__always) private func matches(_ slot: Int, _ m: Matcher, _ hay: UnsafeRawBufferPointer, _ pin: UnsafeRawBufferPointer) -> Bool {
         if pin.isEmpty { return true }
         if m.userHit[Int(userOf[slot])] || m.scopeHit[Int(scopeSetOf[slot])] { return true }

@@ -66,12 +66,6 @@ public enum KeyList {
         return needle.isEmpty || matches(key, needle)
     }
 
-    /// Whether the list shows this key now (the filters, not the scroll).
-    static func isVisible(_ id: String, in state: DashboardState) -> Bool {
-        guard let slot = state.keys.slot(of: id) else { return false }
-        return state.rowTest()(slot)
-    }
-
     /// The filter matches alias, key id, user and scopes, case-insensitively.
     public static func matches(_ key: UserApiKey, _ needle: String) -> Bool {
         if key.keyId.lowercased().contains(needle) { return true }
