@@ -25,6 +25,11 @@ public struct ConfigFile: Sendable, Hashable {
     public var apiKey: String?
     public var refresh: Double?
     public var theme: String?
+    /// The `[policy]` table, when there is one.
+    public var policy: Policy?
+
+    /// The rules `keydash check` and the dashboard's flags apply.
+    public var effectivePolicy: Policy { policy ?? .hygieneDefaults }
 
     public init(path: String, endpoint: String? = nil, org: String? = nil, apiKey: String? = nil, refresh: Double? = nil, theme: String? = nil) {
         self.path = path
@@ -36,10 +41,7 @@ public struct ConfigFile: Sendable, Hashable {
     }
 
     public static func defaultPath(environment: [String: String]) -> String {
-        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty {
-            return xdg + "/keydash/config.toml"
-        }
-        return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/keydash/config.toml"
+        XDGDirectories.config(environment: environment) + "/config.toml"
     }
 
     /// Reads the file, or returns nil when it does not exist.
@@ -65,9 +67,9 @@ public struct ConfigFile: Sendable, Hashable {
         } catch {
             throw .invalid(path: path, line: nil, reason: "not valid TOML")
         }
-        let known: Set<String> = ["endpoint", "org", "api_key", "refresh", "theme"]
+        let known: Set<String> = ["endpoint", "org", "api_key", "refresh", "theme", "policy"]
         for key in table.keys where !known.contains(key) {
-            throw .invalid(path: path, line: nil, reason: "unknown setting '\(key)' (known: endpoint, org, api_key, refresh, theme)")
+            throw .invalid(path: path, line: nil, reason: "unknown setting '\(Excerpt.of(key))' (known: endpoint, org, api_key, refresh, theme, [policy])")
         }
         func string(_ key: String) throws(ConfigError) -> String? {
             guard let value = table[key] else { return nil }
@@ -86,6 +88,10 @@ public struct ConfigFile: Sendable, Hashable {
             if let r = file.refresh, let error = Settings.refresh.error(for: r) {
                 throw .invalid(path: path, line: nil, reason: error.message)
             }
+        }
+        if let value = table["policy"] {
+            guard let policy = value.table else { throw .invalid(path: path, line: nil, reason: "'policy' must be a table: [policy]") }
+            file.policy = try Policy.parse(policy, path: path)
         }
         if file.apiKey != nil, let mode, mode & 0o077 != 0 {
             throw .tooOpen(path: path, mode: mode)

@@ -89,9 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
 enum StatePaths {
     /// `$XDG_STATE_HOME/keydash` (default `~/.local/state/keydash`), made with mode 0700.
     static func directory() throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.local/state")
-        let dir = base + "/keydash"
+        let dir = XDGDirectories.state()
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {

@@ -109,7 +109,7 @@ import WhyLabsAPI
                 _ = reduce(&state, .toggleSortDirection)
                 what = "direction"
             case 7:
-                let hygiene: [KeyHygiene?] = [nil, .neverExpires, .expiringSoon, .expired, .unused90Days, .neverUsed]
+                let hygiene: [KeyHygiene?] = [nil, .neverExpires, .expiringSoon, .expired, .unused, .neverUsed]
                 _ = reduce(&state, .setHygieneFilter(hygiene[roll(hygiene.count)]))
                 what = "hygiene"
             case 8:

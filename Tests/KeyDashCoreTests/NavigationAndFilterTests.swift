@@ -107,7 +107,7 @@ import WhyLabsAPI
         _ = reduce(&state, .setHygieneFilter(.neverUsed))
         #expect(state.visible == ["C"])
         _ = reduce(&state, .back)
-        _ = reduce(&state, .setHygieneFilter([.unused90Days, .neverExpires]))
+        _ = reduce(&state, .setHygieneFilter([.unused, .neverExpires]))
         #expect(state.visible == ["A", "B"])
     }
 
@@ -131,7 +131,7 @@ import WhyLabsAPI
     @Test func hygieneFlags() {
         let now = t0
         #expect(KeyHygiene.of(makeKey("A", expiresInDays: nil, usedDaysAgo: nil), now: now) == [.neverExpires, .neverUsed])
-        #expect(KeyHygiene.of(makeKey("A", expiresInDays: 3, usedDaysAgo: 95), now: now) == [.expiringSoon, .unused90Days])
+        #expect(KeyHygiene.of(makeKey("A", expiresInDays: 3, usedDaysAgo: 95), now: now) == [.expiringSoon, .unused])
         #expect(KeyHygiene.of(makeKey("A", expiresInDays: -1), now: now) == [.expired])
         #expect(KeyHygiene.of(makeKey("A", revoked: true), now: now) == [])
     }

@@ -69,6 +69,6 @@ import Testing
             _ = reduce(&state, action)
             seen.append(state.filter.hygiene)
         }
-        #expect(seen == [.neverExpires, .expiringSoon, .expired, .unused90Days, .neverUsed, nil])
+        #expect(seen == [.expiringSoon, .expired, .neverExpires, .unused, .neverUsed, nil])
     }
 }

@@ -53,7 +53,8 @@ extension DashboardState {
     /// The filter as the index applies it, with the per-key flags brought
     /// up to date first (they go stale only when a key crosses a threshold).
     private mutating func currentRowFilter() -> KeyIndex.RowFilter {
-        if !index.flagsHold(at: now) { index.refreshFlags(keys, now: now) }
+        let rules = hygieneRules
+        if !index.flagsHold(at: now, rules: rules) { index.refreshFlags(keys, now: now, rules: rules) }
         let keys = self.keys
         let pinned = Set(marks.lazy.filter { $0.value == .revoked }.compactMap { keys.slot(of: $0.key).map(Int32.init) })
         return index.rowFilter(filter, pinned: pinned)

@@ -22,8 +22,8 @@ extension DashboardState {
         refresh.inFlight = true
         refresh.startedAt = now
         refresh.nextRefresh = nil
-        if filter.showRevoked { return [.fetchList(perUser: knownUsers.sorted())] }
-        return [.fetchList(perUser: [], skipIfUnchanged: hasLoaded && keysAreLastAnswer)]
+        if filter.showRevoked { return [.fetchList(perUser: knownUsers.sorted(), rules: hygieneRules)] }
+        return [.fetchList(perUser: [], skipIfUnchanged: hasLoaded && keysAreLastAnswer, rules: hygieneRules)]
     }
 
     mutating func togglePause() -> [Effect] {

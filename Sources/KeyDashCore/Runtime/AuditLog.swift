@@ -1,4 +1,5 @@
 import Foundation
+import WhyLabsAPI
 
 /// Every create and revoke performed, one JSON line each, in
 /// `$XDG_STATE_HOME/keydash/audit.jsonl` (mode 0600). Never holds a secret:
@@ -9,9 +10,7 @@ public struct AuditLog: Sendable {
     public init(path: String) { self.path = path }
 
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let base = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
-        return base + "/keydash/audit.jsonl"
+        XDGDirectories.state(environment: environment) + "/audit.jsonl"
     }
 
     /// The demo's own log, so trying keydash never mixes into the real record.

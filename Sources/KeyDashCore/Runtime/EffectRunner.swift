@@ -33,7 +33,7 @@ public actor EffectRunner {
         let service = self.service
         let clock = self.clock
         switch effect {
-        case .fetchList(let perUser, let skipIfUnchanged):
+        case .fetchList(let perUser, let skipIfUnchanged, let rules):
             let previous = perUser.isEmpty && skipIfUnchanged ? lastList : nil
             spawn {
                 let result: Result<KeySnapshot, APIError>
@@ -46,11 +46,12 @@ public actor EffectRunner {
                             return .listUnchanged(at: clock.now())
                         case .read(let digest):
                             await self.remember(digest)
-                            result = .success(KeySnapshot(records: records))
+                            result = .success(KeySnapshot(records: records, rules: rules))
                         }
                     } else {
                         await self.remember(nil)
-                        result = .success(KeySnapshot(try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser))))
+                        let keys = try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser))
+                        result = .success(KeySnapshot(records: KeyRecords(keys), rules: rules))
                     }
                 } catch {
                     result = .failure(error)

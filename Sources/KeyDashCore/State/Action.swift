@@ -106,9 +106,9 @@ public struct KeySnapshot: Sendable {
     public var records: KeyRecords
     public var index: KeyIndex
 
-    public init(records: KeyRecords) {
+    public init(records: KeyRecords, rules: HygieneRules = .defaults) {
         self.records = records
-        self.index = KeyIndex(records)
+        self.index = KeyIndex(records, rules: rules)
     }
 
     public init(_ keys: [UserApiKey]) { self.init(records: KeyRecords(keys)) }
@@ -120,7 +120,8 @@ public enum Effect: Sendable, Hashable {
     /// The org-wide list; with `perUser`, also these users' lists (which include revoked keys).
     /// `skipIfUnchanged`: the state holds exactly the last answer's keys,
     /// so an answer byte for byte the same may come back as `listUnchanged`.
-    case fetchList(perUser: [String], skipIfUnchanged: Bool = false)
+    /// `rules`: what the keys' flags are worked out under, with the list.
+    case fetchList(perUser: [String], skipIfUnchanged: Bool = false, rules: HygieneRules = .defaults)
     case fetchDetail(keyId: String)
     case revoke(KeyRef)
     case create(CreateKeyRequest)

@@ -87,11 +87,13 @@ public struct DashboardState: Sendable {
     /// The key id of the key this session authenticates with, when known.
     public var ownKeyId: String?
     public var now: Date
+    /// The rules the keys' flags follow (`[policy]`, else the hygiene defaults).
+    public internal(set) var policy: Policy
 
     // Data
     public internal(set) var keys = KeyRecords()
     /// The keys' orders and search text, built with them off the input path.
-    internal(set) var index = KeyIndex()
+    var index = KeyIndex()
     public internal(set) var listFetchedAt: Date?
     public internal(set) var hasLoaded = false
     /// The keys are exactly the last list answer applied (no create or
@@ -142,7 +144,9 @@ public struct DashboardState: Sendable {
     public static let activityLimit = 500
 
     public init(orgId: String, endpointHost: String, readOnly: Bool = false, refreshPeriod: TimeInterval = 30,
-                userFilter: String? = nil, ownKeyId: String? = nil, now: Date, seed: UInt64 = 0x5EED) {
+                userFilter: String? = nil, ownKeyId: String? = nil, policy: Policy = .hygieneDefaults,
+                now: Date, seed: UInt64 = 0x5EED) {
+        self.policy = policy
         self.orgId = orgId
         self.endpointHost = endpointHost
         self.readOnly = readOnly
@@ -151,6 +155,19 @@ public struct DashboardState: Sendable {
         self.now = now
         self.filter.user = userFilter
         self.random = JitterSource(seed: seed)
+    }
+
+    /// What the keys' flags are worked out under.
+    public var hygieneRules: HygieneRules { HygieneRules(policy: policy) }
+
+    /// What the keys' flags were last worked out with (user counts, rotation ages).
+    public var hygieneContext: HygieneContext { index.flagContext }
+
+    /// A key's flags and the words for each, as the detail pane shows them.
+    public func warnings(for key: UserApiKey) -> [String] {
+        let context = hygieneContext
+        return KeyHygiene.of(key, now: now, rules: hygieneRules, context: context)
+            .warnings(for: key, now: now, policy: policy, context: context)
     }
 
     /// Creates and revokes sent and not yet answered.

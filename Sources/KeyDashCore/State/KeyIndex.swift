@@ -32,14 +32,17 @@ public struct KeyIndex: Sendable {
     private(set) var users = SharedTexts()
     private(set) var scopeSets = SharedTexts()
 
-    /// Per slot: the hygiene flags (`KeyHygiene`'s bits) at `flagsAt`, and
-    /// `revokedBit`. They hold until `flagsValidUntil`, the first instant a
-    /// key crosses a threshold (expiring, expired, unused): the filter and
-    /// the status order read one byte a key instead of working out times.
-    private(set) var flags: [UInt8] = []
+    /// Per slot: the flags (`KeyHygiene`'s bits) at `flagsAt` under
+    /// `flagRules`, and `revokedBit`. They hold until `flagsValidUntil`, the
+    /// first instant a key crosses a threshold (expiring, expired, unused, a
+    /// rule's age): the filter and the status order read two bytes a key
+    /// instead of working out times.
+    private(set) var flags: [UInt16] = []
     private(set) var flagsAt = Date.distantPast
     private(set) var flagsValidUntil = Date.distantPast
-    static let revokedBit: UInt8 = 0x80
+    private(set) var flagRules = HygieneRules.defaults
+    private(set) var flagContext = HygieneContext.empty
+    static let revokedBit: UInt16 = 0x8000
 
     /// Distinct lowercased texts, each with an id.
     struct SharedTexts: Sendable {
@@ -60,7 +63,7 @@ public struct KeyIndex: Sendable {
 
     public init() {}
 
-    public init(_ records: KeyRecords, now: Date = Date()) {
+    public init(_ records: KeyRecords, now: Date = Date(), rules: HygieneRules = .defaults) {
         let n = records.count
         var keyIds = [String]()
         keyIds.reserveCapacity(n)
@@ -113,41 +116,51 @@ public struct KeyIndex: Sendable {
         userOf.reserveCapacity(n)
         scopeSetOf.reserveCapacity(n)
         for slot in records.slotRange { setSegment(records, slot) }
-        refreshFlags(records, now: now)
+        refreshFlags(records, now: now, rules: rules)
     }
 
     // MARK: Flags
 
-    /// Whether the flags are those of `now`.
-    func flagsHold(at now: Date) -> Bool { flagsAt <= now && now < flagsValidUntil }
-
-    /// Every key's flags at `now`, and when they next change.
-    mutating func refreshFlags(_ records: KeyRecords, now: Date) {
-        flags = [UInt8](repeating: 0, count: records.count)
-        flagsAt = now
-        flagsValidUntil = .distantFuture
-        for slot in records.slotRange { setFlags(records, slot) }
+    /// Whether the flags are those of `now` under `rules`.
+    func flagsHold(at now: Date, rules: HygieneRules) -> Bool {
+        flagsHold(at: now) && rules == flagRules
     }
 
+    /// Whether the flags are those of `now` (the expiry status bits depend on nothing else).
+    func flagsHold(at now: Date) -> Bool { flagsAt <= now && now < flagsValidUntil }
+
+    /// Every key's flags at `now` under `rules`, and when they next change.
+    mutating func refreshFlags(_ records: KeyRecords, now: Date, rules: HygieneRules) {
+        flags = [UInt16](repeating: 0, count: records.count)
+        flagsAt = now
+        flagRules = rules
+        flagContext = records.hygieneContext(rules: rules, now: now)
+        flagsValidUntil = .distantFuture
+        var next = Double.infinity
+        let at = now.timeIntervalSince1970
+        for slot in records.slotRange {
+            let (value, change) = records.hygieneAndNext(at: slot, now: at, rules: rules, context: flagContext)
+            flags[slot] = value.rawValue | (records.isRevoked(at: slot) ? Self.revokedBit : 0)
+            next = min(next, change)
+        }
+        flagsValidUntil = next.isFinite ? Date(timeIntervalSince1970: next) : .distantFuture
+    }
+
+    /// One key's flags after a create or revoke answer. A rule that counts
+    /// a user's keys makes others' flags stale too: they are worked out
+    /// again before the next read.
     private mutating func setFlags(_ records: KeyRecords, _ slot: Int) {
-        let value = records.hygiene(at: slot, now: flagsAt).rawValue | (records.isRevoked(at: slot) ? Self.revokedBit : 0)
-        if slot < flags.count { flags[slot] = value } else { flags.append(value) }
-        guard !records.isRevoked(at: slot) else { return }
-        // The instants this key's flags change: expiring, expired, unused.
-        var next = flagsValidUntil
-        func consider(_ t: Date) { if t > flagsAt && t < next { next = t } }
-        if let exp = records.expiresSeconds(at: slot).map({ Date(timeIntervalSince1970: $0) }) {
-            consider(exp.addingTimeInterval(-KeyHygiene.expiringWindow))
-            consider(exp)
+        if flagRules.policy.maxActiveKeysPerUser != nil { flagsValidUntil = .distantPast }
+        let (value, change) = records.hygieneAndNext(at: slot, now: flagsAt.timeIntervalSince1970, rules: flagRules, context: flagContext)
+        let bits = value.rawValue | (records.isRevoked(at: slot) ? Self.revokedBit : 0)
+        if slot < flags.count { flags[slot] = bits } else { flags.append(bits) }
+        if change.isFinite, change > flagsAt.timeIntervalSince1970 {
+            flagsValidUntil = min(flagsValidUntil, Date(timeIntervalSince1970: change))
         }
-        if let used = records.lastUsedSeconds(at: slot).map({ Date(timeIntervalSince1970: $0) }) {
-            consider(used.addingTimeInterval(KeyHygiene.staleWindow))
-        }
-        flagsValidUntil = next
     }
 
     /// The status a key's flags give (the same rule as `KeyStatus.of`).
-    @inline(__always) static func statusRank(_ flags: UInt8) -> Int {
+    @inline(__always) static func statusRank(_ flags: UInt16) -> Int {
         if flags & revokedBit != 0 { return 3 }
         if flags & KeyHygiene.expired.rawValue != 0 { return 0 }
         if flags & KeyHygiene.expiringSoon.rawValue != 0 { return 1 }
@@ -260,7 +273,7 @@ public struct KeyIndex: Sendable {
         var showRevoked: Bool
         /// The user filter's id among `users`; -2 when it names no user here.
         var user: Int32?
-        var hygiene: UInt8?
+        var hygiene: UInt16?
         var pinned: Set<Int32>
     }
 

@@ -46,11 +46,13 @@ public enum KeyList {
     /// `pinned` keys are shown even when revoked (a key just revoked here
     /// stays on screen, marked, until the next refresh).
     public static func visible(_ keys: KeyRecords, filter: KeyFilter, sort: SortOrder, now: Date,
-                               pinned: Set<String> = []) -> [String] {
+                               pinned: Set<String> = [], rules: HygieneRules = .defaults) -> [String] {
         let needle = filter.text.lowercased()
+        let all = keys.keys
+        let context = HygieneContext.of(all, rules: rules, now: now)
         var rows: [UserApiKey] = []
         rows.reserveCapacity(keys.count)
-        for key in keys.keys where passes(key, filter, needle: needle, now: now, pinned: pinned.contains(key.keyId)) {
+        for key in all where passes(key, filter, needle: needle, now: now, pinned: pinned.contains(key.keyId), rules: rules, context: context) {
             rows.append(key)
         }
         rows.sort(by: comparator(sort, now: now))
@@ -59,10 +61,11 @@ public enum KeyList {
 
     /// Whether the filter lets a key through; `needle` is the filter text
     /// lowercased, `pinned` keeps a just-revoked key on screen.
-    static func passes(_ key: UserApiKey, _ filter: KeyFilter, needle: String, now: Date, pinned: Bool) -> Bool {
+    static func passes(_ key: UserApiKey, _ filter: KeyFilter, needle: String, now: Date, pinned: Bool,
+                       rules: HygieneRules, context: HygieneContext) -> Bool {
         if key.isRevoked && !filter.showRevoked && !pinned { return false }
         if let user = filter.user, key.userId != user { return false }
-        if let hygiene = filter.hygiene, KeyHygiene.of(key, now: now).isDisjoint(with: hygiene) { return false }
+        if let hygiene = filter.hygiene, KeyHygiene.of(key, now: now, rules: rules, context: context).isDisjoint(with: hygiene) { return false }
         return needle.isEmpty || matches(key, needle)
     }
 

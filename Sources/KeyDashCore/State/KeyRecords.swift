@@ -163,26 +163,36 @@ public struct KeyRecords: Sendable {
         return .active
     }
 
-    /// The key's hygiene flags at `now`, without materializing it (as `KeyHygiene.of`).
-    public func hygiene(at slot: Int, now: Date) -> KeyHygiene {
-        if isRevoked(at: slot) { return [] }
-        var flags: KeyHygiene = []
-        if hasExpiry(at: slot) {
-            if let seconds = expiresSeconds(at: slot) {
-                let date = Date(timeIntervalSince1970: seconds)
-                if date <= now { flags.insert(.expired) } else if date.timeIntervalSince(now) <= KeyHygiene.expiringWindow { flags.insert(.expiringSoon) }
+    /// The key's flags at `now`, without materializing it (as `KeyHygiene.of`).
+    public func hygiene(at slot: Int, now: Date, rules: HygieneRules = .defaults, context: HygieneContext = .empty) -> KeyHygiene {
+        hygieneAndNext(at: slot, now: now.timeIntervalSince1970, rules: rules, context: context).flags
+    }
+
+    /// The flags and the first later instant they can change.
+    func hygieneAndNext(at slot: Int, now: Double, rules: HygieneRules, context: HygieneContext) -> (flags: KeyHygiene, next: Double) {
+        let facts = KeyFacts(keyId: keyId(at: slot), userId: userId(at: slot), created: createdSeconds(at: slot),
+                             hasExpiry: hasExpiry(at: slot), expires: expiresSeconds(at: slot),
+                             hasLastUsed: hasLastUsed(at: slot), lastUsed: lastUsedSeconds(at: slot), isRevoked: isRevoked(at: slot))
+        return KeyHygiene.evaluate(facts, scopes: { scopes(at: slot) }, rules: rules, context: context, now: now)
+    }
+
+    /// The key's scopes as listed (nil read as none).
+    public func scopes(at slot: Int) -> [String] {
+        let r = records[slot]
+        return scopes(r, r.extra == 0 ? nil : extras[Int(r.extra - 1)]) ?? []
+    }
+
+    /// What the flags of every key depend on at `now`, in one pass.
+    public func hygieneContext(rules: HygieneRules, now: Date) -> HygieneContext {
+        var context = HygieneContext(rotationStarts: rules.rotationStarts)
+        guard rules.policy.maxActiveKeysPerUser != nil else { return context }
+        for slot in slotRange {
+            switch status(at: slot, now: now) {
+            case .active, .expiring: context.activeKeysPerUser[userId(at: slot), default: 0] += 1
+            case .expired, .revoked: break
             }
-        } else {
-            flags.insert(.neverExpires)
         }
-        if hasLastUsed(at: slot) {
-            if let seconds = lastUsedSeconds(at: slot), now.timeIntervalSince(Date(timeIntervalSince1970: seconds)) >= KeyHygiene.staleWindow {
-                flags.insert(.unused90Days)
-            }
-        } else {
-            flags.insert(.neverUsed)
-        }
-        return flags
+        return context
     }
 
     enum Difference { case none, lastUsedOnly, more }

@@ -46,7 +46,6 @@ public enum KeyTable {
         KeyBinding(keys: [.char("q")], label: "q", help: "quit", hint: "q quit", command: .quit),
     ]
 
-    static let hygieneCycle: [KeyHygiene?] = [.neverExpires, .expiringSoon, .expired, .unused90Days, .neverUsed, nil]
 
     public static func binding(for key: KeyPress) -> KeyBinding? {
         bindings.first { $0.keys.contains(key) }
@@ -134,8 +133,9 @@ public enum KeyTable {
         case .filter: return .beginFilter
         case .userFilter: return .beginUserFilter
         case .hygieneFilter:
-            let current = hygieneCycle.firstIndex { $0 == state.filter.hygiene } ?? hygieneCycle.count - 1
-            return .setHygieneFilter(hygieneCycle[(current + 1) % hygieneCycle.count])
+            let cycle = KeyHygiene.filterCycle(state.policy)
+            let current = cycle.firstIndex { $0 == state.filter.hygiene } ?? cycle.count - 1
+            return .setHygieneFilter(cycle[(current + 1) % cycle.count])
         case .sortColumn: return .cycleSortColumn
         case .sortDirection: return .toggleSortDirection
         case .refresh: return .refreshNow

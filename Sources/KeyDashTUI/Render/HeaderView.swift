@@ -102,22 +102,11 @@ enum StatusLineView {
         parts.append(s.visible.count == total ? "\(total) keys" : "\(s.visible.count) of \(total) keys")
         if !s.filter.text.isEmpty { parts.append("filter \"\(ctx.clean(s.filter.text))\"") }
         if let user = s.filter.user { parts.append("user \(ctx.clean(user))") }
-        if let hygiene = s.filter.hygiene { parts.append(hygieneName(hygiene)) }
+        if let hygiene = s.filter.hygiene { parts.append(hygiene.name) }
         if s.filter.showRevoked { parts.append("with revoked") }
         let arrow = s.sort.ascending ? ctx.glyph("↑", "^") : ctx.glyph("↓", "v")
         parts.append("by \(s.sort.column.title.lowercased()) \(arrow)")
         frame.put(" " + parts.joined(separator: ctx.glyph(" · ", " | ")), x: 0, y: row, role: .status_info)
-    }
-
-    static func hygieneName(_ h: KeyHygiene) -> String {
-        switch h {
-        case .neverExpires: "never expires"
-        case .expiringSoon: "expiring within 7 days"
-        case .expired: "expired"
-        case .unused90Days: "unused 90+ days"
-        case .neverUsed: "never used"
-        default: "hygiene"
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import WhyLabsAPI
 
 public struct ThemeError: Error, CustomStringConvertible, Sendable, Equatable {
     public let path: String
@@ -87,8 +88,7 @@ public struct ThemeCatalog: Sendable {
     public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment,
                                 executablePath: String = CommandLine.arguments.first ?? "") -> ThemeCatalog {
         var dirs: [String] = []
-        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
-        dirs.append(config + "/keydash/themes")
+        dirs.append(XDGDirectories.config(environment: environment) + "/themes")
         if let dir = environment["KEYDASH_THEME_DIR"], !dir.isEmpty { dirs.append(dir) }
         // Walk up from the executable: an install prefix has share/keydash/themes,
         // a checkout (.build/…/debug/keydash) has themes/ at its root.

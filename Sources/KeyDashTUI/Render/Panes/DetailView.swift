@@ -38,7 +38,7 @@ enum DetailView {
         ]
         if key.keyId == s.ownKeyId { fields.append(("Note", "this is the key keydash is using", .status_warning)) }
         var y = drawFields(&frame, fields, in: inner, startY: inner.y + 1)
-        let warnings = KeyHygiene.of(key, now: ctx.now).warnings(for: key, now: ctx.now)
+        let warnings = s.warnings(for: key)
         if !warnings.isEmpty {
             y += 1
             for (i, warning) in warnings.enumerated() where y < inner.maxY {
