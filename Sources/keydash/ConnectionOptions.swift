@@ -27,6 +27,15 @@ struct ConnectionOptions: ParsableArguments {
         ConnectionFlags(endpoint: endpoint, org: org, apiKeyFile: apiKeyFile, allowInsecureHTTP: allowInsecureHTTP)
     }
 
+    /// The config file, or nil when there is none; a broken one is a one-line error.
+    func configFile(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConfigFile? {
+        do {
+            return try ConfigFile.load(path: ConfigFile.defaultPath(environment: environment))
+        } catch {
+            throw CommandFailure(error.description, code: ExitStatus.config)
+        }
+    }
+
     /// Applies precedence and reads the key, or fails with a one-line message.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedConnection {
         do {

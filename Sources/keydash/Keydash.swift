@@ -17,7 +17,8 @@ struct Keydash: AsyncParsableCommand {
             \(ExitStatus.help)
             """,
         version: KeydashVersion.current,
-        subcommands: [DashCommand.self, ListCommand.self, GetCommand.self, CreateCommand.self, RevokeCommand.self, ServeCommand.self],
+        subcommands: [DashCommand.self, ListCommand.self, GetCommand.self, CreateCommand.self, RevokeCommand.self,
+                      RotateCommand.self, RotationsCommand.self, CheckCommand.self, WatchCommand.self, ServeCommand.self],
         defaultSubcommand: DashCommand.self
     )
 

@@ -102,7 +102,7 @@ public enum KeyReport {
     /// printed to a terminal can't carry escape sequences, and a field that a
     /// spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR first)
     /// gets a leading `'` (the OWASP advice), so it stays text.
-    static func csvField(_ raw: String) -> String {
+    public static func csvField(_ raw: String) -> String {
         var value = DisplayText.sanitize(raw)
         if let first = raw.unicodeScalars.first, formulaStarts.contains(first) { value = "'" + value }
         if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
@@ -123,7 +123,7 @@ public enum KeyReport {
 
     // MARK: Helpers
 
-    static func clean(_ text: String) -> String { DisplayText.sanitize(text) }
+    public static func clean(_ text: String) -> String { DisplayText.sanitize(text) }
 
     /// `2026-03-02 10:15 UTC (272d ago)`, or the server's text when unparseable.
     static func time(_ value: APITime, now: Date) -> String {
@@ -131,7 +131,7 @@ public enum KeyReport {
         return "\(RelativeTime.absolute(date)) (\(RelativeTime.describe(date, now: now)))"
     }
 
-    static func layout(_ rows: [[String]]) -> String {
+    public static func layout(_ rows: [[String]]) -> String {
         guard let first = rows.first else { return "" }
         var widths = Array(repeating: 0, count: first.count)
         var cellWidths: [[Int]] = []

@@ -70,13 +70,13 @@ public struct KeyJSONWriter {
     }
 
     /// A pretty document ends with a line break.
-    mutating func finish() {
+    public mutating func finish() {
         if style == .pretty { bytes.append(0x0A) }
     }
 
     // MARK: One key
 
-    mutating func key(_ key: UserApiKey) {
+    public mutating func key(_ key: UserApiKey) {
         open(UInt8(ascii: "{"))
         if let alias = key.alias { member("alias"); string(alias) }
         member("creationTime"); time(key.creationTime)
@@ -128,12 +128,12 @@ public struct KeyJSONWriter {
         }
     }
 
-    mutating func open(_ bracket: UInt8) {
+    public mutating func open(_ bracket: UInt8) {
         bytes.append(bracket)
         empty.append(true)
     }
 
-    mutating func close(_ bracket: UInt8) {
+    public mutating func close(_ bracket: UInt8) {
         let wasEmpty = empty.removeLast()
         if style == .pretty {
             if wasEmpty { bytes.append(0x0A) }  // Foundation writes an empty line inside
@@ -143,22 +143,27 @@ public struct KeyJSONWriter {
     }
 
     /// Before each array element.
-    mutating func element() {
+    public mutating func element() {
         if !empty[empty.count - 1] { bytes.append(UInt8(ascii: ",")) }
         empty[empty.count - 1] = false
         if style == .pretty { indent(empty.count) }
     }
 
     /// Before each member's value: its name.
-    mutating func member(_ name: StaticString) {
+    public mutating func member(_ name: StaticString) {
         element()
         bytes.append(UInt8(ascii: "\""))
         literal(name)
         if style == .pretty { literal("\" : ") } else { literal("\":") }
     }
 
-    mutating func literal(_ word: StaticString) {
+    public mutating func literal(_ word: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+    }
+
+    /// A whole number, as JSON writes it.
+    public mutating func integer(_ value: Int) {
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     // MARK: Strings
