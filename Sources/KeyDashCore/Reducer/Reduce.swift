@@ -69,6 +69,10 @@ private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] 
         // Counts follow time: a key crossing into "expiring" or "expired"
         // changes them even when no refresh brings new data.
         if let until = state.counts.validUntil, now >= until { state.counts = KeyCounts.of(state.keys, now: now) }
+        // So do the rows a flag filter shows, when a key crosses a rule's threshold.
+        if state.filter.hygiene != nil, !state.index.flagsHold(at: now, rules: state.hygieneRules) {
+            state.recomputeVisible(keepingSelection: true)
+        }
         if let message = state.message, now.timeIntervalSince(message.at) > 8, message.severity != .error || now.timeIntervalSince(message.at) > 30 {
             state.message = nil
         }
