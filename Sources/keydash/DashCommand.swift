@@ -32,6 +32,9 @@ struct DashCommand: AsyncParsableCommand {
     @Option(help: "Write diagnostics here (never contains a key).")
     var logFile: String?
 
+    @Flag(help: "Ring the bell and send a desktop notification (OSC 9 and 777) when keys change; at most one a second.")
+    var notify = false
+
     func validate() throws {
         if let refresh, let error = Settings.refresh.error(for: refresh) { throw ValidationError("--" + error.message) }
         if demo && (connection.endpoint != nil || connection.apiKeyFile != nil) {
@@ -50,16 +53,19 @@ struct DashCommand: AsyncParsableCommand {
             }
             let logger = try makeLogger()
             let period = refresh ?? configFile?.refresh ?? 30
+            let policy = configFile?.effectivePolicy ?? .hygieneDefaults
             let themeName = theme ?? configFile?.theme
             let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
             if demo {
-                try await runDemo(period: period, themeName: themeName, noColor: noColor, logger: logger)
+                try await runDemo(period: period, themeName: themeName, noColor: noColor, policy: policy, logger: logger)
             } else {
                 let resolved = try connection.resolve()
                 let client = WhyLabsClient(configuration: resolved.clientConfiguration(timeout: connection.timeout), logger: logger)
                 let ownKeyId = APIKeyFormat.keyId(of: APIKeyFormat.split(resolved.apiKey).key)
-                let state = DashboardState(orgId: resolved.orgId, endpointHost: resolved.host, readOnly: readOnly,
-                                           refreshPeriod: period, userFilter: user, ownKeyId: ownKeyId, now: Date())
+                var state = DashboardState(orgId: resolved.orgId, endpointHost: resolved.host, readOnly: readOnly,
+                                           refreshPeriod: period, userFilter: user, ownKeyId: ownKeyId, policy: policy,
+                                           rotations: try loadRotations(), now: Date())
+                state.notifyChanges = notify
                 do {
                     try await runDashboard(state: state, service: client, themeName: themeName, noColor: noColor)
                 } catch {
@@ -71,7 +77,21 @@ struct DashCommand: AsyncParsableCommand {
         }
     }
 
-    private func runDemo(period: Double, themeName: String?, noColor: Bool, logger: Logger) async throws {
+    /// The demo keeps its rotations apart, as its audit log: its keys live only as long as it runs.
+    private var rotationStore: RotationStore {
+        let path = RotationStore.defaultPath()
+        return RotationStore(path: demo ? (path as NSString).deletingLastPathComponent + "/rotations-demo.json" : path)
+    }
+
+    private func loadRotations() throws -> [PendingRotation] {
+        do {
+            return try rotationStore.load()
+        } catch {
+            throw CommandFailure(error.description, code: ExitStatus.config)
+        }
+    }
+
+    private func runDemo(period: Double, themeName: String?, noColor: Bool, policy: Policy, logger: Logger) async throws {
         var serverLogger = logger
         serverLogger.logLevel = .warning
         let server = try await KeyServer.prepare(KeyServerConfiguration(
@@ -88,9 +108,12 @@ struct DashCommand: AsyncParsableCommand {
                     try? await server.simulateActivity(step: tick)
                 }
             }
-            let state = DashboardState(orgId: "org-demo", endpointHost: "127.0.0.1:\(port) (demo)", readOnly: readOnly,
+            // Each demo server is new: rotations kept from an earlier demo name keys gone with it.
+            _ = try? rotationStore.modify { $0.removeAll() }
+            var state = DashboardState(orgId: "org-demo", endpointHost: "127.0.0.1:\(port) (demo)", readOnly: readOnly,
                                        refreshPeriod: period == 30 ? 15 : period, userFilter: user,
-                                       ownKeyId: APIKeyFormat.keyId(of: APIKeyFormat.split(server.adminKey).key), now: Date())
+                                       ownKeyId: APIKeyFormat.keyId(of: APIKeyFormat.split(server.adminKey).key), policy: policy, now: Date())
+            state.notifyChanges = notify
             do {
                 try await runDashboard(state: state, service: client, themeName: themeName, noColor: noColor)
             } catch {
@@ -106,7 +129,8 @@ struct DashCommand: AsyncParsableCommand {
     private func runDashboard(state: DashboardState, service: any APIKeyService, themeName: String?, noColor: Bool) async throws {
         let auditPath = demo ? AuditLog.demoPath() : AuditLog.defaultPath()
         let app = DashboardApp(state: state, service: service, catalog: .standard(),
-                               options: .init(themeName: themeName, noColor: noColor), auditLog: AuditLog(path: auditPath))
+                               options: .init(themeName: themeName, noColor: noColor), auditLog: AuditLog(path: auditPath),
+                               rotationStore: rotationStore)
         do {
             try app.prepareTheme()
         } catch let error as ThemeError {

@@ -113,3 +113,135 @@ import WhyLabsAPI
         #expect(object?["event"] == "changed")
     }
 }
+
+/// Rotation in the dashboard, through `reduce` only.
+@Suite struct DashboardRotationTests {
+    func withUse(_ key: UserApiKey, at date: Date?) -> UserApiKey {
+        var k = key
+        k.lastUsedTime = date.map(APITime.init)
+        return k
+    }
+
+    func recorded(_ effects: [Effect]) -> [RotationChange] {
+        effects.compactMap { if case .recordRotation(let change) = $0 { change } else { nil } }
+    }
+
+    func audits(_ effects: [Effect]) -> [String] {
+        effects.compactMap { if case .audit(let entry) = $0 { "\(entry.action) \(entry.result)" } else { nil } }
+    }
+
+    @Test func rotateFromTheListThenRevokeTheOldKeyWhenReady() throws {
+        let old = makeKey("OLD", user: "svc", alias: "ci", createdDaysAgo: 30, expiresInDays: 60, usedDaysAgo: 0.5,
+                          scopes: [":write_data", ":user"])
+        var state = loadedState([old, makeKey("OTHER")])
+        #expect(state.selectedKeyId == "OLD")
+        _ = reduce(&state, .openRotate)
+        guard case .create(let form) = state.pane, let plan = form.rotation else { Issue.record("no rotation form"); return }
+        #expect(plan.old == KeyRef(keyId: "OLD", userId: "svc"))
+        #expect(form.focus == .expiry)
+        // The user, alias and scopes are the old key's and can't be typed over.
+        _ = reduce(&state, .form(.text(.insert("x"))))
+        _ = reduce(&state, .form(.previousField))
+        #expect(state.pane == .create(form).withFocus(.submit))
+
+        let effects = reduce(&state, .submitCreate)
+        guard case .create(let request)? = effects.first else { Issue.record("no create: \(effects)"); return }
+        #expect(request.userId == "svc" && request.alias == "ci" && request.scopes == [":write_data", ":user"])
+        #expect(request.expiration == t0.addingTimeInterval(90 * 86_400), "the old key's 90-day lifetime, from now")
+
+        let new = UserApiKey(keyId: "NEW", orgId: "org-1", userId: "svc", creationTime: APITime(t0), key: "NEW.secret:org-1",
+                             expirationTime: request.expiration.map(APITime.init), scopes: request.scopes, alias: "ci")
+        let made = reduce(&state, .createFinished(.success(KeyChange(key: new, requestId: "r1")), at: t0))
+        guard case .add(let rotation)? = recorded(made).first else { Issue.record("not recorded: \(made)"); return }
+        #expect(rotation.oldKeyId == "OLD" && rotation.newKeyId == "NEW" && rotation.userId == "svc" && rotation.rotatedAt == t0)
+        #expect(audits(made) == ["rotate ok"])
+        guard case .secret(let secret) = state.pane else { Issue.record("no secret pane"); return }
+        #expect(secret.secret == "NEW.secret:org-1")
+        _ = reduce(&state, .back)
+        #expect(state.pane == .list, "revoke when unused: nothing asks now")
+        #expect(state.rotation(replacing: "OLD")?.state == .waiting)
+
+        // Refreshes with scripted last-used times.
+        let newKey = new.withoutSecret
+        var at = t0
+        func refresh(old oldUse: Date?, new newUse: Date?) -> [Effect] {
+            at += 30
+            _ = state.startRefresh()
+            return reduce(&state, .listLoaded(keys: [withUse(old, at: oldUse), withUse(newKey, at: newUse), makeKey("OTHER")], at: at))
+        }
+        _ = refresh(old: t0 + 10, new: nil)
+        #expect(state.rotation(replacing: "OLD")?.state == .waiting)
+        let ready = refresh(old: t0 + 10, new: t0 + 40)
+        #expect(state.rotation(replacing: "OLD")?.state == .readyToRevoke)
+        #expect(recorded(ready) == [.update(PendingRotation(org: "org-1", oldKeyId: "OLD", newKeyId: "NEW", userId: "svc", alias: "ci",
+                                                               rotatedAt: t0, newFirstUsedAt: t0 + 40))])
+        #expect(state.activity.last?.kind == .rotation && state.activity.last?.detail == "replaced by NEW; ready to revoke")
+        _ = refresh(old: t0 + 50, new: t0 + 60)
+        #expect(state.rotation(replacing: "OLD")?.state == .stillInUse)
+
+        // Revoking the old key, with the usual typed confirmation, completes it.
+        state.sort = SortOrder(column: .keyId, ascending: true)
+        state.recomputeVisible(keepingSelection: false)
+        _ = reduce(&state, .moveSelection(-10))
+        #expect(state.selectedKeyId == "NEW")
+        _ = reduce(&state, .moveSelection(1))
+        #expect(state.selectedKeyId == "OLD")
+        _ = reduce(&state, .requestRevoke)
+        state.type("OLD")
+        let sent = reduce(&state, .confirm)
+        #expect(sent.filter { if case .revoke = $0 { true } else { false } }.count == 1)
+        var revoked = withUse(old, at: t0 + 50)
+        revoked.revoked = true
+        let done = reduce(&state, .revokeFinished(KeyRef(keyId: "OLD", userId: "svc"), .success(KeyChange(key: revoked, requestId: "r2")), at: at))
+        #expect(recorded(done) == [.remove(org: "org-1", oldKeyId: "OLD")])
+        #expect(state.rotations.isEmpty)
+        #expect(state.rotation(replacing: "OLD") == nil)
+    }
+
+    @Test func revokeNowAsksForTheOldKeysIdAfterTheSecret() {
+        var state = loadedState([makeKey("OLD", expiresInDays: nil)])
+        _ = reduce(&state, .openRotate)
+        _ = reduce(&state, .form(.nextField))
+        _ = reduce(&state, .form(.toggle))
+        guard case .create(let form) = state.pane else { Issue.record("no form"); return }
+        #expect(form.rotation?.revokeNow == true)
+        #expect(form.expiry == .never, "never stays never")
+        guard case .create(let request)? = reduce(&state, .submitCreate).first else { Issue.record("no create"); return }
+        #expect(request.expiration == nil)
+        let new = UserApiKey(keyId: "NEW", orgId: "org-1", userId: "user-1", creationTime: APITime(t0), key: "NEW.s")
+        let made = reduce(&state, .createFinished(.success(KeyChange(key: new, requestId: nil)), at: t0))
+        #expect(made.contains { if case .revoke = $0 { true } else { false } } == false, "nothing is revoked without typing")
+        _ = reduce(&state, .back)
+        guard case .confirmRevoke(let confirmation) = state.pane else { Issue.record("no confirmation: \(state.pane)"); return }
+        #expect(confirmation.keyId == "OLD")
+    }
+
+    @Test func aFailedCreateLeavesNothingPending() {
+        var state = loadedState([makeKey("OLD")])
+        _ = reduce(&state, .openRotate)
+        _ = reduce(&state, .submitCreate)
+        let failed = reduce(&state, .createFinished(.failure(.server(status: 500, message: "boom", requestId: "r")), at: t0))
+        #expect(recorded(failed).isEmpty)
+        #expect(audits(failed) == ["rotate error"])
+        #expect(state.rotations.isEmpty)
+        // Revoking the replacement of a pending rotation is shown.
+        var pending = DashboardState(orgId: "org-1", endpointHost: "h", rotations: [
+            PendingRotation(org: "org-1", oldKeyId: "OLD", newKeyId: "NEW", userId: "user-1", alias: nil, rotatedAt: t0),
+            PendingRotation(org: "org-2", oldKeyId: "ELSEWHERE", newKeyId: "X", userId: "u", alias: nil, rotatedAt: t0),
+        ], now: t0)
+        #expect(pending.rotations.map(\.oldKeyId) == ["OLD"], "another org's rotations are not this dashboard's")
+        _ = pending.start()
+        _ = reduce(&pending, .listLoaded(keys: [makeKey("OLD"), makeKey("NEW")], at: t0))
+        _ = reduce(&pending, .listLoaded(keys: [makeKey("OLD")], at: t0 + 30))
+        #expect(pending.rotation(replacing: "OLD")?.state == .replacementGone)
+        #expect(pending.activity.last?.detail == "its replacement NEW is no longer listed")
+    }
+}
+
+extension Pane {
+    func withFocus(_ field: CreateForm.Field) -> Pane {
+        guard case .create(var form) = self else { return self }
+        form.focus = field
+        return .create(form)
+    }
+}

@@ -188,8 +188,14 @@ extension DashboardState {
             pane = .list
             say("revoke cancelled", .info)
         case .secret:
-            // The secret is gone for good once its pane closes.
-            pane = .list
+            // The secret is gone for good once its pane closes. A rotation
+            // set to "revoke now" asks for the old key's id next.
+            if let confirmation = afterSecret {
+                afterSecret = nil
+                pane = .confirmRevoke(confirmation)
+            } else {
+                pane = .list
+            }
         case .create(let form) where form.submitting:
             // The request is out: closing the form loses nothing, the answer
             // (and a new key's secret) is still shown when it arrives.

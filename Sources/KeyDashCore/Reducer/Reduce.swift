@@ -76,7 +76,7 @@ private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] 
         if let message = state.message, now.timeIntervalSince(message.at) > 8, message.severity != .error || now.timeIntervalSince(message.at) > 30 {
             state.message = nil
         }
-        return []
+        return state.notice([], at: now)  // a notification held back within a second of the last
     case .resize(let rows, _):
         state.viewportRows = max(1, rows)
         state.clampScroll()
@@ -92,6 +92,7 @@ private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] 
     case .confirm: return state.confirm()
 
     case .openCreate: return state.openCreate()
+    case .openRotate: return state.openRotate()
     case .form(let edit): state.editForm(edit); return []
     case .submitCreate: return state.submitCreate()
 

@@ -43,8 +43,13 @@ extension DashboardState {
         now = max(now, at)
         switch result {
         case .success(let fetched):
-            apply(fetched, at: at)
-            return refreshSucceeded(at: at)
+            let before = counts
+            var notable = apply(fetched, at: at)
+            var effects = trackRotations(at: at, notable: &notable)
+            if counts.expiringSoon > before.expiringSoon { notable.append("\(counts.expiringSoon - before.expiringSoon) more expiring within 7 days") }
+            if counts.expired > before.expired { notable.append("\(counts.expired - before.expired) more expired") }
+            effects += notice(notable, at: at)
+            return effects + refreshSucceeded(at: at)
         case .failure(let error):
             refresh.consecutiveFailures += 1
             if refresh.failingSince == nil { refresh.failingSince = at }
@@ -114,7 +119,9 @@ extension DashboardState {
     /// Replaces the keys with a fresh list (already in compact form, its
     /// orders built where it was fetched): marks what is new, logs what
     /// appeared, changed or vanished, and keeps the selection on the same key.
-    private mutating func apply(_ snapshot: KeySnapshot, at: Date) {
+    /// Returns what is worth a notification: keys appeared, changed (not
+    /// just used) or vanished, as short phrases.
+    private mutating func apply(_ snapshot: KeySnapshot, at: Date) -> [String] {
         var fresh = snapshot.records
         var freshIndex = snapshot.index
         var merged = false
@@ -127,8 +134,9 @@ extension DashboardState {
         // An unchanged list (the usual case for an idle monitor) costs nothing more.
         if hasLoaded, diff.isEmpty, fresh.count == keys.count, !marks.values.contains(where: { $0 != .revoking }) {
             listFetchedAt = at
-            return
+            return []
         }
+        var notable: [String] = []
         var newMarks: [String: RowMark] = marks.filter { $0.value == .revoking }
         // A revoked key showing up because show-revoked widened the fetch is
         // not news; our own revokes and revoked keys dropping out of the
@@ -156,12 +164,15 @@ extension DashboardState {
             switch change {
             case .appeared:
                 log(ActivityEntry(at: at, kind: .appeared, keyId: key.keyId, alias: key.alias, userId: key.userId))
+                notable.append("\(key.keyId) appeared")
             case .used:
                 log(ActivityEntry(at: at, kind: .used, keyId: key.keyId, alias: key.alias, userId: key.userId))
             case .changed(_, _, let what):
                 log(ActivityEntry(at: at, kind: .changed, keyId: key.keyId, alias: key.alias, userId: key.userId, detail: what))
+                notable.append("\(key.keyId) changed (\(what))")
             case .vanished:
                 log(ActivityEntry(at: at, kind: .vanished, keyId: key.keyId, alias: key.alias, userId: key.userId))
+                notable.append("\(key.keyId) vanished")
             }
         }
         // "revoked" stays on a row until the next refresh, or for good with show-revoked.
@@ -177,8 +188,50 @@ extension DashboardState {
         details = details.filter { fresh.slot(of: $0.key) != nil }
         bulkSelection = bulkSelection.filter { fresh.slot(of: $0) != nil }
         listFetchedAt = at
+        let first = !hasLoaded
         hasLoaded = true
         keysChanged(anchor: anchor)
+        return first ? [] : notable
+    }
+
+    /// Each pending rotation's state from the list just applied: the new
+    /// key's first use is recorded, a state that moved on is logged (and
+    /// told), an old key seen revoked completes its rotation.
+    private mutating func trackRotations(at: Date, notable: inout [String]) -> [Effect] {
+        var effects: [Effect] = []
+        var kept: [PendingRotation] = []
+        for rotation in rotations {
+            let (state, noted) = rotation.state(old: keys[rotation.oldKeyId], new: keys[rotation.newKeyId])
+            if noted != rotation { effects.append(.recordRotation(.update(noted))) }
+            let previous = rotationStates[rotation.oldKeyId]
+            if previous != state {
+                log(ActivityEntry(at: at, kind: .rotation, keyId: rotation.oldKeyId, alias: rotation.alias, userId: rotation.userId,
+                                  detail: state.describe(rotation)))
+                if previous != nil { notable.append("\(rotation.oldKeyId): \(state.rawValue)") }
+            }
+            if state == .done {
+                rotationStates[rotation.oldKeyId] = nil
+                effects.append(.recordRotation(.remove(org: orgId, oldKeyId: rotation.oldKeyId)))
+            } else {
+                rotationStates[rotation.oldKeyId] = state
+                kept.append(noted)
+            }
+        }
+        rotations = kept
+        return effects
+    }
+
+    /// One notification for what just happened, at most one a second:
+    /// what comes sooner is held and told with the next.
+    mutating func notice(_ notable: [String], at: Date) -> [Effect] {
+        guard notifyChanges else { return [] }
+        heldNotice += notable
+        guard !heldNotice.isEmpty else { return [] }
+        if let last = lastNotified, at.timeIntervalSince(last) < 1 { return [] }
+        let shown = heldNotice.prefix(3).joined(separator: "; ") + (heldNotice.count > 3 ? "; +\(heldNotice.count - 3) more" : "")
+        heldNotice = []
+        lastNotified = at
+        return [.notify("keydash \(orgId): " + shown)]
     }
 
     mutating func detailLoaded(_ keyId: String, _ result: Result<UserApiKey, APIError>, at: Date) {

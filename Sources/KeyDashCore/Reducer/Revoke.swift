@@ -124,6 +124,7 @@ extension DashboardState {
             log(ActivityEntry(at: at, kind: .revoked, keyId: ref.keyId, alias: alias, userId: ref.userId))
             effects.append(.audit(audit("revoke", ref, alias: alias, result: "ok", requestId: change.requestId, at: at)))
             if bulkProgress == nil { say("revoked \(ref.keyId)\(alias.map { " (\($0))" } ?? "")", .success) }
+            effects += rotationKeyRevoked(ref, at: at)
         case .failure(let error) where error.outcomeUnknown:
             // Sent, but no answer: the server may have revoked it. The next
             // refresh shows which; the key is not marked either way meanwhile.
@@ -172,5 +173,23 @@ extension DashboardState {
         createInFlight = nil
         revokesInFlight.removeAll()
         return effects
+    }
+
+    /// A revoke of a rotation's old key completes it; of its new key, it is shown and logged.
+    private mutating func rotationKeyRevoked(_ ref: KeyRef, at: Date) -> [Effect] {
+        if let done = rotations.first(where: { $0.oldKeyId == ref.keyId }) {
+            rotations.removeAll { $0.oldKeyId == ref.keyId }
+            rotationStates[ref.keyId] = nil
+            log(ActivityEntry(at: at, kind: .rotation, keyId: ref.keyId, alias: done.alias, userId: done.userId,
+                              detail: RotationState.done.describe(done)))
+            if bulkProgress == nil { say("revoked \(ref.keyId): rotation to \(done.newKeyId) complete", .success) }
+            return [.recordRotation(.remove(org: orgId, oldKeyId: ref.keyId))]
+        }
+        for rotation in rotations where rotation.newKeyId == ref.keyId {
+            rotationStates[rotation.oldKeyId] = .replacementRevoked
+            log(ActivityEntry(at: at, kind: .rotation, keyId: rotation.oldKeyId, alias: rotation.alias, userId: rotation.userId,
+                              detail: RotationState.replacementRevoked.describe(rotation)))
+        }
+        return []
     }
 }

@@ -84,9 +84,9 @@ public enum RotationState: String, Sendable, Hashable, CaseIterable {
     /// The sentence for the detail pane and `keydash rotations`.
     public func describe(_ rotation: PendingRotation) -> String {
         switch self {
-        case .waiting: "replaced by \(rotation.newKeyId); the new key has not been used yet"
-        case .readyToRevoke: "replaced by \(rotation.newKeyId); ready to revoke (the new key is in use, this one unused since)"
-        case .stillInUse: "replaced by \(rotation.newKeyId); still in use after the new key started being used"
+        case .waiting: "replaced by \(rotation.newKeyId); the new key is not used yet"
+        case .readyToRevoke: "replaced by \(rotation.newKeyId); ready to revoke"
+        case .stillInUse: "replaced by \(rotation.newKeyId); still in use"
         case .done: "rotation to \(rotation.newKeyId) complete (revoked)"
         case .replacementRevoked: "its replacement \(rotation.newKeyId) was revoked"
         case .replacementGone: "its replacement \(rotation.newKeyId) is no longer listed"

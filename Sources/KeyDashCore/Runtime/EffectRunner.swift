@@ -8,6 +8,7 @@ public actor EffectRunner {
     private let service: any APIKeyService
     private let clock: any DashboardClock
     private let auditLog: AuditLog?
+    private let rotationStore: RotationStore?
     private let send: @Sendable (Action) -> Void
     private let present: @Sendable (Effect) -> Void
     private var refreshTimer: Task<Void, Never>?
@@ -16,10 +17,12 @@ public actor EffectRunner {
     private var stopped = false
 
     public init(service: any APIKeyService, clock: any DashboardClock = SystemClock(), auditLog: AuditLog?,
+                rotationStore: RotationStore? = nil,
                 send: @escaping @Sendable (Action) -> Void, present: @escaping @Sendable (Effect) -> Void = { _ in }) {
         self.service = service
         self.clock = clock
         self.auditLog = auditLog
+        self.rotationStore = rotationStore
         self.send = send
         self.present = present
     }
@@ -103,7 +106,18 @@ public actor EffectRunner {
                 // The action happened; the user must know it went unrecorded.
                 send(.showMessage("\(error)", .error))
             }
-        case .copyToClipboard, .applyTheme, .quit:
+        case .recordRotation(let change):
+            guard let rotationStore else { return }
+            do throws(RotationStoreError) {
+                switch change {
+                case .add(let rotation): try rotationStore.add(rotation)
+                case .update(let rotation): try rotationStore.update(rotation)
+                case .remove(let org, let oldKeyId): try rotationStore.remove(org: org, oldKeyId: oldKeyId)
+                }
+            } catch {
+                send(.showMessage("\(error)", .error))
+            }
+        case .copyToClipboard, .applyTheme, .notify, .quit:
             present(effect)
         }
     }

@@ -45,6 +45,8 @@ public enum Action: Sendable {
 
     // Create
     case openCreate
+    /// Replace the selected key (same user, scopes, alias, lifetime).
+    case openRotate
     case form(FormEdit)
     case submitCreate
 
@@ -132,7 +134,18 @@ public enum Effect: Sendable, Hashable {
     /// Load and apply the theme at this index of the front end's list.
     case applyTheme(index: Int)
     case audit(AuditEntry)
+    /// Change the pending rotations kept on disk.
+    case recordRotation(RotationChange)
+    /// Ring the bell and send a desktop notification (`--notify`).
+    case notify(String)
     case quit
+}
+
+/// One change to the stored pending rotations.
+public enum RotationChange: Sendable, Hashable {
+    case add(PendingRotation)
+    case update(PendingRotation)
+    case remove(org: String, oldKeyId: String)
 }
 
 /// One line of the audit log: never a secret.

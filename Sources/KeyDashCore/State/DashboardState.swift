@@ -24,7 +24,7 @@ public struct StatusMessage: Sendable, Hashable {
 /// What happened to a key between two refreshes, or through this session.
 public struct ActivityEntry: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
-        case appeared, changed, used, vanished, created, revoked, revokeFailed = "revoke failed"
+        case appeared, changed, used, vanished, created, revoked, revokeFailed = "revoke failed", rotation
     }
     public var at: Date
     public var kind: Kind
@@ -138,6 +138,23 @@ public struct DashboardState: Sendable {
     /// Quit once the writes in flight are answered (and any new secret read).
     public internal(set) var quitWhenIdle = false
 
+    // Rotations
+    /// This org's pending rotations, as stored; kept in step with the store through effects.
+    public internal(set) var rotations: [PendingRotation] = []
+    /// Each pending rotation's state at the last list, by old key id.
+    public internal(set) var rotationStates: [String: RotationState] = [:]
+    /// The rotation whose replacement is being created.
+    var rotationInFlight: RotationPlan?
+    /// "Revoke now" chosen: the confirmation that follows the secret pane.
+    var afterSecret: RevokeConfirmation?
+
+    // Notifications
+    /// Ring the bell and send a desktop notification for changes (`--notify`).
+    public var notifyChanges = false
+    var lastNotified: Date?
+    /// What happened within a second of the last notification, told with the next one.
+    var heldNotice: [String] = []
+
     /// Deterministic jitter for backoff, so `reduce` stays pure.
     var random: JitterSource
 
@@ -145,8 +162,9 @@ public struct DashboardState: Sendable {
 
     public init(orgId: String, endpointHost: String, readOnly: Bool = false, refreshPeriod: TimeInterval = 30,
                 userFilter: String? = nil, ownKeyId: String? = nil, policy: Policy = .hygieneDefaults,
-                now: Date, seed: UInt64 = 0x5EED) {
+                rotations: [PendingRotation] = [], now: Date, seed: UInt64 = 0x5EED) {
         self.policy = policy
+        self.rotations = rotations.filter { $0.org == orgId }
         self.orgId = orgId
         self.endpointHost = endpointHost
         self.readOnly = readOnly
@@ -158,7 +176,15 @@ public struct DashboardState: Sendable {
     }
 
     /// What the keys' flags are worked out under.
-    public var hygieneRules: HygieneRules { HygieneRules(policy: policy) }
+    public var hygieneRules: HygieneRules {
+        HygieneRules(policy: policy, rotationStarts: Dictionary(rotations.map { ($0.oldKeyId, $0.rotatedAt) }, uniquingKeysWith: min))
+    }
+
+    /// The pending rotation a key is the old key of, with its state.
+    public func rotation(replacing keyId: String) -> (rotation: PendingRotation, state: RotationState)? {
+        guard let r = rotations.first(where: { $0.oldKeyId == keyId }) else { return nil }
+        return (r, rotationStates[keyId] ?? .waiting)
+    }
 
     /// What the keys' flags were last worked out with (user counts, rotation ages).
     public var hygieneContext: HygieneContext { index.flagContext }

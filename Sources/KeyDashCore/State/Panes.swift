@@ -65,12 +65,15 @@ public struct KeyRef: Sendable, Hashable {
     }
 }
 
-/// The new-key form.
+/// The new-key form; with `rotation`, the replacement of a key (same user,
+/// scopes and alias; the lifetime and what happens to the old key chosen).
 public struct CreateForm: Sendable, Hashable {
     public enum Field: Int, CaseIterable, Sendable {
-        case user, alias, scopes, expiry, submit
+        case user, alias, scopes, expiry, after, submit
     }
-    public static let expiryChoices = ["30d", "90d", "1y", "never", "date"]
+    public static let standardExpiryChoices = ["30d", "90d", "1y", "never", "date"]
+    /// What the expiry field offers; a rotation starts with "same" (the old key's lifetime).
+    public var expiryChoices = Self.standardExpiryChoices
 
     public var user = ""
     public var alias = ""
@@ -81,12 +84,46 @@ public struct CreateForm: Sendable, Hashable {
     public var focus: Field = .user
     public var submitting = false
     public var error: String?
+    public var rotation: RotationPlan?
 
     public init(user: String = "") { self.user = user }
 
+    /// The form replacing `key`: its user, scopes and alias; its lifetime from now.
+    public init(rotating key: UserApiKey) {
+        user = key.userId
+        alias = key.alias ?? ""
+        scopes = Set(key.scopes ?? [])
+        let lifetime: TimeInterval? = {
+            guard let exp = key.expirationTime?.date else { return nil }
+            guard let created = key.creationTime.date, exp > created else { return 90 * 86_400 }
+            return exp.timeIntervalSince(created)
+        }()
+        rotation = RotationPlan(old: KeyRef(keyId: key.keyId, userId: key.userId), scopes: key.scopes ?? [], lifetime: lifetime)
+        expiryChoices = ["same"] + Self.standardExpiryChoices
+        expiryIndex = 0
+        focus = .expiry
+    }
+
+    /// The fields Tab visits: a rotation changes only the expiry and what follows.
+    public var fields: [Field] {
+        rotation == nil ? [.user, .alias, .scopes, .expiry, .submit] : [.expiry, .after, .submit]
+    }
+
     public var expiry: ExpirySpec? {
-        let choice = Self.expiryChoices[expiryIndex]
-        return choice == "date" ? ExpirySpec.parse(expiryDate) : ExpirySpec.parse(choice)
+        switch expiryChoices[expiryIndex] {
+        case "date": return ExpirySpec.parse(expiryDate)
+        case "same":
+            guard let lifetime = rotation?.lifetime else { return .never }
+            return .after(seconds: lifetime, label: "same")
+        case let choice: return ExpirySpec.parse(choice)
+        }
+    }
+
+    /// "same (90d)" or "same (never)", for the form.
+    public func choiceLabel(_ choice: String) -> String {
+        guard choice == "same", let rotation else { return choice }
+        guard let lifetime = rotation.lifetime else { return "same (never)" }
+        return "same (\(Int((lifetime / 86_400).rounded()))d)"
     }
 
     /// The request this form describes, or why it can't be sent.
@@ -97,9 +134,20 @@ public struct CreateForm: Sendable, Hashable {
         let date = expiry.date(from: now)
         if let date, date <= now.addingTimeInterval(60) { return .failure(FormError("the expiry must be in the future")) }
         let alias = self.alias.trimmingCharacters(in: .whitespaces)
-        return .success(CreateKeyRequest(userId: user, alias: alias.isEmpty ? nil : alias,
-                                         scopes: KeyScope.all.filter { scopes.contains($0) }, expiration: date))
+        // A replacement carries the old key's scopes exactly, known or not.
+        let scopes = rotation?.scopes ?? KeyScope.all.filter { self.scopes.contains($0) }
+        return .success(CreateKeyRequest(userId: user, alias: alias.isEmpty ? nil : alias, scopes: scopes, expiration: date))
     }
+}
+
+/// A rotation being set up: the key replaced and what to do with it.
+public struct RotationPlan: Sendable, Hashable {
+    public var old: KeyRef
+    public var scopes: [String]
+    /// The old key's lifetime in seconds; nil when it never expires.
+    public var lifetime: TimeInterval?
+    /// Revoke the old key right after (typed confirmation, as always) rather than when unused.
+    public var revokeNow = false
 }
 
 public struct FormError: Error, Sendable, Hashable {

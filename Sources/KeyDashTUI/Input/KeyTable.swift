@@ -15,7 +15,7 @@ public struct KeyBinding: Sendable {
 public enum Command: Sendable, Hashable {
     case move(Int), pageDown, pageUp, home, end
     case detail, back, filter, userFilter, hygieneFilter, sortColumn, sortDirection
-    case refresh, pause, revoke, mark, create, copyId, theme, showRevoked, activity, help, quit
+    case refresh, pause, revoke, mark, create, rotate, copyId, theme, showRevoked, activity, help, quit
 }
 
 public enum KeyTable {
@@ -38,6 +38,7 @@ public enum KeyTable {
         KeyBinding(keys: [.char("d"), .delete], label: "d Del", help: "revoke (selected or marked)", hint: "d revoke", command: .revoke),
         KeyBinding(keys: [.char(" ")], label: "Space", help: "mark for bulk revoke", hint: nil, command: .mark),
         KeyBinding(keys: [.char("n")], label: "n", help: "new key…", hint: "n new", command: .create),
+        KeyBinding(keys: [.char("o")], label: "o", help: "rotate: replace the selected key…", hint: nil, command: .rotate),
         KeyBinding(keys: [.char("y")], label: "y", help: "copy the key id (OSC 52)", hint: nil, command: .copyId),
         KeyBinding(keys: [.char("t")], label: "t", help: "next theme", hint: nil, command: .theme),
         KeyBinding(keys: [.char("R")], label: "R", help: "show or hide revoked keys", hint: nil, command: .showRevoked),
@@ -85,7 +86,7 @@ public enum KeyTable {
             case .right: return .form(.right)
             case .backspace: return .form(.text(.backspace))
             case .ctrl("u"): return .form(.text(.clear))
-            case .char(" ") where form.focus == .scopes: return .form(.toggle)
+            case .char(" ") where form.focus == .scopes || form.focus == .after: return .form(.toggle)
             case .char(let c): return .form(.text(.insert(String(c))))
             default: return nil
             }
@@ -143,6 +144,7 @@ public enum KeyTable {
         case .revoke: return .requestRevoke
         case .mark: return .toggleMark
         case .create: return .openCreate
+        case .rotate: return .openRotate
         case .copyId: return .copyKeyId
         case .theme: return .cycleTheme(count: themeCount)
         case .showRevoked: return .toggleShowRevoked

@@ -105,13 +105,15 @@ enum KeyListView {
                 }
             case .lastUsed: text = ctx.relative(key.lastUsedTime, missing: "never")
             case .status:
+                let rotation = s.rotation(replacing: key.keyId)
                 switch mark {
                 case .revoking: text = ctx.glyph("revoking…", "revoking.")
                 case .revoked: text = "revoked"
-                default: text = status.rawValue
+                default: text = rotation?.state.short ?? status.rawValue
                 }
                 if !selected && base == .row {
-                    if status == .expired { role = .expired } else if status == .expiring { role = .expiring }
+                    if rotation != nil && mark == nil { role = .status_warning }
+                    else if status == .expired { role = .expired } else if status == .expiring { role = .expiring }
                 }
             }
             frame.put(text, x: cx, y: y, role: role, maxWidth: w)

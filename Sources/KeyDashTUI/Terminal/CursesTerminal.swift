@@ -196,6 +196,17 @@ final class CursesTerminal {
         _ = sequence.utf8CString.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, $0.count - 1) }
     }
 
+    /// The bell, then a desktop notification as OSC 9 (iTerm2, kitty, WezTerm,
+    /// Windows Terminal) and OSC 777 (VTE, urxvt); terminals without them
+    /// ignore both. The text is sanitized and kept free of the sequences'
+    /// own terminators.
+    func notify(_ text: String) {
+        let clean = String(DisplayText.sanitize(text, ascii: false).unicodeScalars.filter { $0.value >= 0x20 && $0 != ";" }.prefix(200))
+        let sequence = "\u{07}\u{1B}]9;\(clean)\u{07}\u{1B}]777;notify;keydash;\(clean)\u{07}"
+        kd_flush_stdout()
+        _ = sequence.utf8CString.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, $0.count - 1) }
+    }
+
     func end() {
         guard !ended else { return }
         ended = true

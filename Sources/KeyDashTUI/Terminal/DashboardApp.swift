@@ -23,13 +23,16 @@ public final class DashboardApp: @unchecked Sendable {
     private let catalog: ThemeCatalog
     private let options: Options
     private let auditLog: AuditLog?
+    private let rotationStore: RotationStore?
     private var themeNames: [String] = []
     private var theme = Theme.builtin
     /// The frame on screen: a new frame equal to it is not drawn at all, so
     /// a wake-up that changes nothing visible costs no curses work.
     private var onScreen: Frame?
 
-    public init(state: DashboardState, service: any APIKeyService, catalog: ThemeCatalog, options: Options, auditLog: AuditLog?) {
+    public init(state: DashboardState, service: any APIKeyService, catalog: ThemeCatalog, options: Options, auditLog: AuditLog?,
+                rotationStore: RotationStore? = nil) {
+        self.rotationStore = rotationStore
         self.state = state
         self.service = service
         self.catalog = catalog
@@ -60,7 +63,7 @@ public final class DashboardApp: @unchecked Sendable {
         let signalSources = installSignalSources(events)
         defer { signalSources.forEach { $0.cancel() } }
 
-        let runner = EffectRunner(service: service, auditLog: auditLog, send: { events.post(.action($0)) })
+        let runner = EffectRunner(service: service, auditLog: auditLog, rotationStore: rotationStore, send: { events.post(.action($0)) })
         let effects = EffectPump(runner: runner)
         defer {
             finishWrites(events: events, effects: effects)
@@ -114,6 +117,7 @@ public final class DashboardApp: @unchecked Sendable {
         for effect in list {
             switch effect {
             case .copyToClipboard(let text): loop.terminal.copyToClipboard(text)
+            case .notify(let text): loop.terminal.notify(text)
             case .applyTheme(let index):
                 if themeNames.indices.contains(index) { switchTheme(to: themeNames[index], terminal: loop.terminal) }
             case .quit: break
@@ -186,8 +190,14 @@ public final class DashboardApp: @unchecked Sendable {
             for case .action(let action) in events.drain() {
                 switch action {
                 case .revokeFinished, .createFinished:
-                    // Only the audit lines matter now: no pane opens, no secret is shown.
-                    effects.send(reduce(&state, action).filter { if case .audit = $0 { true } else { false } })
+                    // Only the records matter now (audit lines, a rotation made
+                    // pending): no pane opens, no secret is shown.
+                    effects.send(reduce(&state, action).filter {
+                        switch $0 {
+                        case .audit, .recordRotation: true
+                        default: false
+                        }
+                    })
                 default:
                     break
                 }

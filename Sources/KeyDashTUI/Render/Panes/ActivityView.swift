@@ -20,6 +20,7 @@ enum ActivityView {
             case .revokeFailed: .status_error
             case .changed: .expiring
             case .used: .dialog
+            case .rotation: .status_warning
             }
             let time = String(RelativeTime.absolute(entry.at, seconds: true).dropLast(4))
             var x = inner.x

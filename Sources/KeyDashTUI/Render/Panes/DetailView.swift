@@ -36,6 +36,12 @@ enum DetailView {
             ("Last used", ctx.absolute(key.lastUsedTime, missing: "never"), .dialog),
             ("Status", status, statusRole),
         ]
+        if let (rotation, state) = s.rotation(replacing: key.keyId) {
+            fields.append(("Rotation", ctx.clean(state.describe(rotation)), .status_warning))
+        }
+        for rotation in s.rotations where rotation.newKeyId == key.keyId {
+            fields.append(("Rotation", "replaces \(ctx.clean(rotation.oldKeyId))", .dialog))
+        }
         if key.keyId == s.ownKeyId { fields.append(("Note", "this is the key keydash is using", .status_warning)) }
         var y = drawFields(&frame, fields, in: inner, startY: inner.y + 1)
         let warnings = s.warnings(for: key)
