@@ -378,19 +378,19 @@ let HELP80 = """
              keydash  org-acme   5 active · 1 expiring · 1 expired          updated 20s ago
             ┌─ Keys ───────────────────────────────────────────────────────────────────────┐
             │                                                                              │
-            │ j ↓      next key                     S        reverse the sort              │
-            │ k ↑      previous key                 r        refresh now / retry now       │
-            │ PgDn ^F  page down                    p        pause/resume auto-refresh     │
-            │ PgUp ^B  page up                      d Del    revoke (selected or marked)   │
-            │ g Home   first key                    Space    mark for bulk revoke          │
-            │ G End    last key                     n        new key…                      │
+            │ j ↓      next key                     r        refresh now / retry now       │
+            │ k ↑      previous key                 p        pause/resume auto-refresh     │
+            │ PgDn ^F  page down                    d Del    revoke (selected or marked)   │
+            │ PgUp ^B  page up                      Space    mark for bulk revoke          │
+            │ g Home   first key                    n        new key…                      │
+            │ G End    last key                     o        rotate the selected key…      │
             │ Enter    details of the selected key  y        copy the key id (OSC 52)      │
             │ Esc      back, clear filter/marks     t        next theme                    │
             │ /        filter alias/id/user/scope   R        show or hide revoked keys     │
             │ u        show one user's keys         a        activity (what changed)       │
             │ f        cycle hygiene filters        ?        this help                     │
             │ s        sort by the next column      q        quit                          │
-            │                                                                              │
+            │ S        reverse the sort                                                    │
             │                                                                              │
             │                                                                              │
             │                                                                              │

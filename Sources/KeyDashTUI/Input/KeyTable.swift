@@ -38,7 +38,7 @@ public enum KeyTable {
         KeyBinding(keys: [.char("d"), .delete], label: "d Del", help: "revoke (selected or marked)", hint: "d revoke", command: .revoke),
         KeyBinding(keys: [.char(" ")], label: "Space", help: "mark for bulk revoke", hint: nil, command: .mark),
         KeyBinding(keys: [.char("n")], label: "n", help: "new key…", hint: "n new", command: .create),
-        KeyBinding(keys: [.char("o")], label: "o", help: "rotate: replace the selected key…", hint: nil, command: .rotate),
+        KeyBinding(keys: [.char("o")], label: "o", help: "rotate the selected key…", hint: nil, command: .rotate),
         KeyBinding(keys: [.char("y")], label: "y", help: "copy the key id (OSC 52)", hint: nil, command: .copyId),
         KeyBinding(keys: [.char("t")], label: "t", help: "next theme", hint: nil, command: .theme),
         KeyBinding(keys: [.char("R")], label: "R", help: "show or hide revoked keys", hint: nil, command: .showRevoked),
