@@ -119,11 +119,11 @@ public struct CreateForm: Sendable, Hashable {
         }
     }
 
-    /// "same (90d)" or "same (never)", for the form.
-    public func choiceLabel(_ choice: String) -> String {
-        guard choice == "same", let rotation else { return choice }
-        guard let lifetime = rotation.lifetime else { return "same (never)" }
-        return "same (\(Int((lifetime / 86_400).rounded()))d)"
+    /// What "same" means for this key, for the form.
+    public var sameLifetimeNote: String? {
+        guard let rotation else { return nil }
+        guard let lifetime = rotation.lifetime else { return "same: never expires, as the old key" }
+        return "same: \(Int((lifetime / 86_400).rounded())) days from now, the old key's lifetime"
     }
 
     /// The request this form describes, or why it can't be sent.

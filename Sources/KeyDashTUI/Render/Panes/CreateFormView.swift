@@ -46,10 +46,14 @@ enum CreateFormView {
         x = inner.x + 13
         for (i, choice) in form.expiryChoices.enumerated() {
             let chosen = form.expiryIndex == i
-            let item = chosen ? "(\u{2022}) \(form.choiceLabel(choice))" : "( ) \(form.choiceLabel(choice))"
+            let item = chosen ? "(\u{2022}) \(choice)" : "( ) \(choice)"
             let shown = ctx.ascii ? item.replacingOccurrences(of: "\u{2022}", with: "*") : item
             frame.put(shown, x: x, y: y, role: chosen && form.focus == .expiry ? .row_selected : .dialog)
             x += DisplayText.width(shown) + 2
+        }
+        if form.expiryChoices[form.expiryIndex] == "same", let note = form.sameLifetimeNote {
+            y += 1
+            frame.put(note, x: inner.x + 13, y: y, role: .hint, maxWidth: inner.maxX - inner.x - 13)
         }
         if form.expiryChoices[form.expiryIndex] == "date" {
             y += 1
