@@ -27,9 +27,9 @@ struct CheckCommand: AsyncParsableCommand {
     var format: KeyReport.Format = .table
 
     func run() async throws {
-        let policy = try connection.configFile()?.effectivePolicy ?? .hygieneDefaults
         var failed = false
         try await withClient(connection) { client in
+            let policy = try connection.configFile()?.effectivePolicy ?? .hygieneDefaults
             let org = client.configuration.orgId
             let keys = try await client.listKeys(userId: nil)
             let rotations = try RotationCommands.pending(org: org)

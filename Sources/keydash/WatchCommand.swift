@@ -39,9 +39,9 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configured = try connection.configFile()?.refresh
-        let period = refresh ?? configured.flatMap { $0 >= 1 ? $0 : nil } ?? 30
         try await withClient(connection) { client in
+            let configured = try connection.configFile()?.refresh
+            let period = refresh ?? configured.flatMap { $0 >= 1 ? $0 : nil } ?? 30
             let ownKeyId = APIKeyFormat.keyId(of: APIKeyFormat.split(client.configuration.apiKey).key)
             var watcher = Watcher(org: client.configuration.orgId, ownKeyId: ownKeyId, initial: initial)
             var jitter = SplitMix64(seed: UInt64(UInt32(truncatingIfNeeded: getpid())))
