@@ -113,7 +113,7 @@ public struct KeyHygiene: OptionSet, Sendable, Hashable {
             guard key.expirationTime != nil else { return "never expires" }
             return days(key.creationTime.date, key.expirationTime?.date).map { "lifetime of \($0) days" } ?? "lifetime too long"
         case .unused: return days(key.lastUsedTime?.date, now).map { "unused for \($0) days" } ?? "unused"
-        case .neverUsed: return days(key.creationTime.date, now).map { "never used (created \($0) days ago)" } ?? "never used"
+        case .neverUsed: return days(key.creationTime.date, now).map { "never used, created \($0) days ago" } ?? "never used"
         case .restrictedScope:
             let banned = (key.scopes ?? []).filter { policy.scopesOnlyFor[$0].map { !$0.contains(key.userId) } ?? false }
             return "holds \(banned.sorted().joined(separator: ", ")), not allowed for \(key.userId)"
