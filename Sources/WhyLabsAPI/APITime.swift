@@ -33,6 +33,11 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
         self.init(epochMilliseconds: ms)
     }
 
+    /// The instants the service's text form can write (years 0000 to 9999):
+    /// a time given as epoch milliseconds outside them is refused on input,
+    /// so what keydash reads always survives its own output.
+    public static let writableMilliseconds: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
     /// Exact for whole milliseconds, and cheap: no parsing of its own output.
     public init(epochMilliseconds ms: Int64) {
         storage = .instant(ms)
@@ -78,6 +83,9 @@ public struct APITime: Hashable, Sendable, Codable, Comparable, CustomStringConv
             self.init(text: text)
         } else if let ms = try? container.decode(Int64.self) {
             // Some generated clients send epoch milliseconds; accept them too.
+            guard Self.writableMilliseconds.contains(ms) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "time out of range (years 0000 to 9999)")
+            }
             self.init(epochMilliseconds: ms)
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "time is neither a string nor a number")

@@ -71,3 +71,25 @@ import Testing
         #expect(try JSONDecoder().decode(APIErrorBody.self, from: Data(bytes)) == body)
     }
 }
+
+/// A time sent as epoch milliseconds is accepted only where the service's
+/// text form can write it back: what keydash reads survives its own output.
+@Suite struct EpochTimeRangeTests {
+    func document(_ ms: Int64) -> [UInt8] {
+        Array(#"{"items":[{"keyId":"K","orgId":"o","userId":"u","creationTime":\#(ms)}]}"#.utf8)
+    }
+
+    @Test func epochMillisecondsRoundTripOrAreRefused() throws {
+        let edges: [Int64] = [APITime.writableMilliseconds.lowerBound, APITime.writableMilliseconds.upperBound, 0, -1, 1_800_000_000_000]
+        for ms in edges {
+            let keys = try document(ms).withUnsafeBytes { try KeyJSONDecoder.list($0) }
+            let back = try KeyJSONWriter.list(keys, style: .compact).withUnsafeBytes { try KeyJSONDecoder.list($0) }
+            #expect(back == keys, "\(ms)")
+            #expect(keys.first?.creationTime.epochMilliseconds == ms)
+        }
+        for ms in [APITime.writableMilliseconds.lowerBound - 1, APITime.writableMilliseconds.upperBound + 1, Int64.max, Int64.min] {
+            #expect(throws: JSONShapeError.self, "\(ms)") { try document(ms).withUnsafeBytes { try KeyJSONDecoder.list($0) } }
+            #expect(throws: DecodingError.self, "\(ms)") { try JSONDecoder().decode(ListUserApiKeys.self, from: Data(document(ms))) }
+        }
+    }
+}

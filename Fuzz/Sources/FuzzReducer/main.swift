@@ -41,7 +41,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         steps += 1
         let arg = input.next() ?? 0
         let action: Action
-        switch byte % 24 {
+        switch byte % 27 {
         case 0: action = .moveSelection(Int(arg % 5) - 2)
         case 1: action = .requestRevoke
         case 2: action = .toggleMark
@@ -70,6 +70,14 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         case 20: action = .quitWhenWritesFinish
         case 21: action = .toggleShowRevoked
         case 22: action = .resize(rows: Int(arg % 20) + 1, columns: 80)
+        case 23: action = .openRotate
+        case 24: action = .form(arg % 2 == 0 ? .nextField : .toggle)
+        case 25:
+            // The answer to a create (or a rotation's replacement) in flight.
+            guard let request = state.createInFlight else { continue }
+            let made = UserApiKey(keyId: "NEW\(String(format: "%07d", Int(arg)))", orgId: "org-f", userId: request.userId,
+                                  creationTime: APITime(t0), key: "NEW.secret", scopes: request.scopes, alias: request.alias)
+            action = .createFinished(arg % 3 == 0 ? .failure(.server(status: 500, message: "", requestId: nil)) : .success(KeyChange(key: made, requestId: nil)), at: t0)
         default: action = .tick(t0.addingTimeInterval(Double(arg)))
         }
         if state.quitting { break }

@@ -149,7 +149,9 @@ public enum KeyJSONDecoder {
             guard let next = s.peek(), next == UInt8(ascii: "-") || (next >= 48 && next <= 57) else {
                 throw s.fail("time is neither a string nor a number")
             }
-            return APITime(epochMilliseconds: try s.int64())
+            let ms = try s.int64()
+            guard APITime.writableMilliseconds.contains(ms) else { throw s.fail("time out of range (years 0000 to 9999)") }
+            return APITime(epochMilliseconds: ms)
         }
         let raw = try s.rawString()
         if let escaped = raw.escaped { return APITime(text: escaped) }
