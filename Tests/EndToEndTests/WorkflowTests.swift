@@ -1,4 +1,5 @@
 import Foundation
+import ScriptedServer
 import Testing
 
 /// Rotation, the policy check and the change stream, as an admin runs them:
@@ -192,6 +193,9 @@ extension EndToEnd {
             defer { server.stop() }
             let env = environment()
             let doomed = try created(server, user: "user-w", alias: "doomed", env: env)
+            let rotating = try created(server, user: "user-w", alias: "rotating", env: env)
+            let rotated = try json(try keydash(["rotate", rotating, "--user", "user-w", "--format", "json"] + server.connection, environment: env).stdout)
+            let secret = try #require((rotated["key"] as? [String: Any])?["key"] as? String)
             let out = TempDir.make() + "/watch.out"
             let watch = Process()
             watch.executableURL = URL(fileURLWithPath: try Binary.keydash)
@@ -207,6 +211,7 @@ extension EndToEnd {
             usleep(300_000)  // the first poll: prints nothing
             let made = try created(server, user: "user-w", alias: "fresh", env: env)
             #expect(try keydash(["revoke", "--yes", "--user", "user-w", doomed] + server.connection, environment: env).status == 0)
+            try use(secret, server: server, user: "user-w")
             let deadline = Date().addingTimeInterval(20)
             while watch.isRunning && Date() < deadline { usleep(50_000) }
             #expect(!watch.isRunning, "--polls 4 ends it")
@@ -214,8 +219,69 @@ extension EndToEnd {
             let events = lines.map { "\($0["event"] as? String ?? "?") \($0["keyId"] as? String ?? "?")" }
             #expect(events.contains("appeared \(made)"), "\(events)")
             #expect(events.contains("revoked \(doomed)"), "\(events)")
-            #expect(!events.contains { $0.hasPrefix("used ") }, "its own polling is not news: \(events)")
+            #expect(lines.contains { $0["event"] as? String == "rotation" && $0["keyId"] as? String == rotating
+                    && ($0["detail"] as? String)?.hasSuffix("ready to revoke") == true }, "\(lines)")
+            let ownKeyId = String(try String(contentsOfFile: server.keyFile, encoding: .utf8).prefix(10))
+            #expect(!events.contains("used \(ownKeyId)"), "its own polling is not news: \(events)")
             #expect(lines.allSatisfy { $0["time"] is String && $0["userId"] as? String != nil })
+        }
+
+        /// A failed poll is one line on stderr and a retry with backoff; the
+        /// watch goes on and prints nothing wrong meanwhile.
+        @Test func watchSurvivesAFailingServer() async throws {
+            let server = try await ScriptedServer(keys: 5)
+            defer { server.stop() }
+            server.fault = .error500
+            let result = try await onOwnThread { () throws -> RunResult in
+                let dir = TempDir.make()
+                let keyFile = dir + "/key"
+                try "fault-key:org-fault".write(toFile: keyFile, atomically: true, encoding: .utf8)
+                chmod(keyFile, 0o600)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: try Binary.keydash)
+                process.arguments = ["watch", "--refresh", "1", "--polls", "2", "--endpoint", "http://127.0.0.1:\(server.port)",
+                                     "--org", "org-fault", "--api-key-file", keyFile, "--timeout", "2"]
+                let out = Pipe(), errPath = dir + "/stderr"
+                _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+                process.standardOutput = out
+                process.standardError = FileHandle(forWritingAtPath: errPath)
+                try process.run()
+                let outData = ReadAll(out.fileHandleForReading)
+                func stderr() -> String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+                // The first poll fails (after the client's own retries); then the server recovers.
+                let deadline = Date().addingTimeInterval(40)
+                while !stderr().contains("poll failed") && Date() < deadline { usleep(50_000) }
+                server.fault = .none
+                while process.isRunning && Date() < deadline { usleep(50_000) }
+                if process.isRunning { process.terminate() }
+                process.waitUntilExit()
+                return RunResult(status: process.terminationStatus, stdout: outData.text(), stderr: stderr())
+            }
+            #expect(result.status == 0, "\(result.stderr)")
+            let failures = result.stderr.split(separator: "\n")
+            #expect(!failures.isEmpty && failures.allSatisfy { $0.hasPrefix("keydash: poll failed: server error (500)") && $0.contains("retrying in ") },
+                    "\(result.stderr)")
+            #expect(!result.stderr.contains("\u{1B}"), "server text reaches stderr sanitized")
+            #expect(result.stdout.isEmpty, "the first good poll prints nothing, the second finds no change: \(result.stdout)")
+        }
+
+        /// `--notify`: the bell and both desktop notification sequences, in the
+        /// raw bytes the terminal receives.
+        @Test func notifyRingsAndSendsOSC9And777() throws {
+            let server = try ServeProcess()
+            defer { server.stop() }
+            let env = environment()
+            let pty = try PseudoTerminal(width: 100, height: 30)
+            defer { pty.closeMaster() }
+            var full = ProcessInfo.processInfo.environment
+            for (k, v) in env { full[k] = v }
+            full["TERM"] = "xterm-256color"
+            let pid = try pty.spawn(try Binary.keydash, ["--notify", "--refresh", "1"] + server.connection, environment: full)
+            defer { kill(pid, SIGTERM); _ = ProcessCPU.waitForExit(pid, timeout: 5) }
+            #expect(pty.waitForOutput(containing: "keydash-admin", timeout: 10))
+            let made = try created(server, user: "user-n", alias: "announced", env: env)
+            #expect(pty.waitForOutput(containing: "\u{07}\u{1B}]9;keydash org-e2e: \(made) appeared\u{07}", timeout: 10))
+            #expect(pty.waitForOutput(containing: "\u{1B}]777;notify;keydash;keydash org-e2e: \(made) appeared\u{07}", timeout: 2))
         }
     }
 }

@@ -245,3 +245,32 @@ extension Pane {
         return .create(form)
     }
 }
+
+@Suite struct NotifyTests {
+    func notices(_ effects: [Effect]) -> [String] {
+        effects.compactMap { if case .notify(let text) = $0 { text } else { nil } }
+    }
+
+    @Test func changesAreToldAtMostOnceASecond() {
+        var state = loadedState([makeKey("A"), makeKey("B")])
+        state.notifyChanges = true
+        _ = state.startRefresh()
+        var told = notices(reduce(&state, .listLoaded(keys: [makeKey("A"), makeKey("B"), makeKey("C")], at: t0 + 10)))
+        #expect(told == ["keydash org-1: C appeared"])
+        // Half a second later: held back, then told with the next chance after a second.
+        _ = state.startRefresh()
+        told = notices(reduce(&state, .listLoaded(keys: [makeKey("A"), makeKey("C")], at: t0 + 10.5)))
+        #expect(told.isEmpty)
+        #expect(notices(reduce(&state, .tick(t0 + 10.9))).isEmpty)
+        #expect(notices(reduce(&state, .tick(t0 + 11.1))) == ["keydash org-1: B vanished"])
+        // A refresh that changes nothing, or a key's use alone, is not news.
+        _ = state.startRefresh()
+        var used = makeKey("A")
+        used.lastUsedTime = APITime(t0 + 20)
+        #expect(notices(reduce(&state, .listLoaded(keys: [used, makeKey("C")], at: t0 + 20))).isEmpty)
+        // Off unless asked for.
+        var quiet = loadedState([makeKey("A")])
+        _ = quiet.startRefresh()
+        #expect(notices(reduce(&quiet, .listLoaded(keys: [makeKey("A"), makeKey("Z")], at: t0 + 10))).isEmpty)
+    }
+}
