@@ -40,14 +40,14 @@ public struct KeyEvent: Sendable, Hashable {
     /// One JSON object on one line, for `--format jsonl`.
     public func jsonLine(at time: Date) -> [UInt8] {
         var w = KeyJSONWriter(style: .compact)
-        w.open(UInt8(ascii: "{"))
-        if let alias { w.member("alias"); w.string(alias) }
-        if let detail { w.member("detail"); w.string(detail) }
-        w.member("event"); w.string(kind.rawValue)
-        w.member("keyId"); w.string(keyId)
-        w.member("time"); w.string(APITime.format(time) + "Z")
-        w.member("userId"); w.string(userId)
-        w.close(UInt8(ascii: "}"))
+        w.object { w in
+            if let alias { w.member("alias"); w.string(alias) }
+            if let detail { w.member("detail"); w.string(detail) }
+            w.member("event"); w.string(kind.rawValue)
+            w.member("keyId"); w.string(keyId)
+            w.member("time"); w.string(APITime.format(time) + "Z")
+            w.member("userId"); w.string(userId)
+        }
         return w.bytes + [0x0A]
     }
 }

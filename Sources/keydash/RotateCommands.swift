@@ -130,11 +130,11 @@ struct RotateCommand: AsyncParsableCommand {
             switch format {
             case .json:
                 var w = KeyJSONWriter(style: .pretty)
-                w.open(UInt8(ascii: "{"))
-                w.member("key"); w.key(new)
-                w.member("oldKeyRevoked"); if oldRevoked { w.literal("true") } else { w.literal("false") }
-                w.member("replaces"); w.string(keyId)
-                w.close(UInt8(ascii: "}"))
+                w.object { w in
+                    w.member("key"); w.key(new)
+                    w.member("oldKeyRevoked"); w.bool(oldRevoked)
+                    w.member("replaces"); w.string(keyId)
+                }
                 w.finish()
                 Output.out(bytes: w.bytes)
             default:
@@ -259,22 +259,20 @@ struct RotationsCommand: AsyncParsableCommand {
 
     static func json(_ rotations: [PendingRotation], _ states: [RotationState]) -> [UInt8] {
         var w = KeyJSONWriter(style: .pretty)
-        w.open(UInt8(ascii: "{"))
-        w.member("rotations")
-        w.open(UInt8(ascii: "["))
-        for (r, state) in zip(rotations, states) {
-            w.element()
-            w.open(UInt8(ascii: "{"))
-            if let alias = r.alias { w.member("alias"); w.string(alias) }
-            w.member("newKeyId"); w.string(r.newKeyId)
-            w.member("oldKeyId"); w.string(r.oldKeyId)
-            w.member("rotatedAt"); w.string(APITime.format(r.rotatedAt) + "Z")
-            w.member("state"); w.string(state.rawValue)
-            w.member("userId"); w.string(r.userId)
-            w.close(UInt8(ascii: "}"))
+        w.object { w in
+            w.member("rotations")
+            w.array(zip(rotations, states)) { w, pair in
+                let (r, state) = pair
+                w.object { w in
+                    if let alias = r.alias { w.member("alias"); w.string(alias) }
+                    w.member("newKeyId"); w.string(r.newKeyId)
+                    w.member("oldKeyId"); w.string(r.oldKeyId)
+                    w.member("rotatedAt"); w.string(APITime.format(r.rotatedAt) + "Z")
+                    w.member("state"); w.string(state.rawValue)
+                    w.member("userId"); w.string(r.userId)
+                }
+            }
         }
-        w.close(UInt8(ascii: "]"))
-        w.close(UInt8(ascii: "}"))
         w.finish()
         return w.bytes
     }

@@ -65,32 +65,23 @@ public struct PolicyReport: Sendable {
 
     public func json() -> [UInt8] {
         var w = KeyJSONWriter(style: .pretty, capacity: 256 + violations.count * 200)
-        w.open(UInt8(ascii: "{"))
-        w.member("checkedAt"); w.string(APITime.format(checkedAt) + "Z")
-        w.member("keys"); w.integer(keyCount)
-        w.member("passed"); if passed { w.literal("true") } else { w.literal("false") }
-        w.member("rules")
-        w.open(UInt8(ascii: "["))
-        for rule in policy.rules {
-            w.element()
-            w.string(policy.setting(rule))
+        w.object { w in
+            w.member("checkedAt"); w.string(APITime.format(checkedAt) + "Z")
+            w.member("keys"); w.integer(keyCount)
+            w.member("passed"); w.bool(passed)
+            w.member("rules"); w.array(policy.rules) { w, rule in w.string(policy.setting(rule)) }
+            w.member("violations")
+            w.array(violations) { w, v in
+                w.object { w in
+                    if let alias = v.alias { w.member("alias"); w.string(alias) }
+                    w.member("detail"); w.string(v.detail)
+                    w.member("keyId"); w.string(v.keyId)
+                    w.member("rule"); w.string(v.rule.rawValue)
+                    w.member("setting"); w.string(v.setting)
+                    w.member("userId"); w.string(v.userId)
+                }
+            }
         }
-        w.close(UInt8(ascii: "]"))
-        w.member("violations")
-        w.open(UInt8(ascii: "["))
-        for v in violations {
-            w.element()
-            w.open(UInt8(ascii: "{"))
-            if let alias = v.alias { w.member("alias"); w.string(alias) }
-            w.member("detail"); w.string(v.detail)
-            w.member("keyId"); w.string(v.keyId)
-            w.member("rule"); w.string(v.rule.rawValue)
-            w.member("setting"); w.string(v.setting)
-            w.member("userId"); w.string(v.userId)
-            w.close(UInt8(ascii: "}"))
-        }
-        w.close(UInt8(ascii: "]"))
-        w.close(UInt8(ascii: "}"))
         w.finish()
         return w.bytes
     }

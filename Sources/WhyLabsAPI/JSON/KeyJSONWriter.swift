@@ -161,6 +161,28 @@ public struct KeyJSONWriter {
         bytes.append(contentsOf: UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
     }
 
+    /// `{…}` with the members `body` writes.
+    public mutating func object(_ body: (inout KeyJSONWriter) -> Void) {
+        open(UInt8(ascii: "{"))
+        body(&self)
+        close(UInt8(ascii: "}"))
+    }
+
+    /// `[…]` with one element per item, each written by `body`.
+    public mutating func array<S: Sequence>(_ items: S, _ body: (inout KeyJSONWriter, S.Element) -> Void) {
+        open(UInt8(ascii: "["))
+        for item in items {
+            element()
+            body(&self, item)
+        }
+        close(UInt8(ascii: "]"))
+    }
+
+    /// `true` or `false`.
+    public mutating func bool(_ value: Bool) {
+        if value { literal("true") } else { literal("false") }
+    }
+
     /// A whole number, as JSON writes it.
     public mutating func integer(_ value: Int) {
         bytes.append(contentsOf: String(value).utf8)
