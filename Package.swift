@@ -65,8 +65,12 @@ let package = Package(
                 "CNCursesW",
                 "CProcessHardening",
                 .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
+            ],
+            plugins: ["EmbedThemes"]
         ),
+        // Builds themes/*.toml into KeyDashTUI, so a lone binary has every shipped theme.
+        .executableTarget(name: "EmbedThemesTool"),
+        .plugin(name: "EmbedThemes", capability: .buildTool(), dependencies: ["EmbedThemesTool"]),
         .executableTarget(
             name: "keydash",
             dependencies: [

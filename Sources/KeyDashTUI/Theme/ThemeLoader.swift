@@ -78,35 +78,26 @@ public enum ThemeLoader {
     }
 }
 
-/// Where themes live: the user's `$XDG_CONFIG_HOME/keydash/themes`, an
-/// installed `share/keydash/themes`, and the checkout's `themes/`.
+/// Where themes come from: the user's `$XDG_CONFIG_HOME/keydash/themes`
+/// and `KEYDASH_THEME_DIR` first (a file there overrides a shipped theme of
+/// the same name), then the shipped themes, built into the binary.
 public struct ThemeCatalog: Sendable {
     public var directories: [String]
+    /// (name, TOML text) of the themes built in.
+    public var embedded: [(name: String, text: String)]
 
-    public init(directories: [String]) { self.directories = directories }
-
-    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                executablePath: String = CommandLine.arguments.first ?? "") -> ThemeCatalog {
-        var dirs: [String] = []
-        dirs.append(XDGDirectories.config(environment: environment) + "/themes")
-        if let dir = environment["KEYDASH_THEME_DIR"], !dir.isEmpty { dirs.append(dir) }
-        // Walk up from the executable: an install prefix has share/keydash/themes,
-        // a checkout (.build/…/debug/keydash) has themes/ at its root.
-        var url = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            for candidate in [url.appendingPathComponent("share/keydash/themes").path, url.appendingPathComponent("themes").path]
-            where FileManager.default.fileExists(atPath: candidate + "/default.toml") {
-                dirs.append(candidate)
-            }
-            url.deleteLastPathComponent()
-        }
-        let cwdThemes = FileManager.default.currentDirectoryPath + "/themes"
-        if FileManager.default.fileExists(atPath: cwdThemes + "/default.toml") { dirs.append(cwdThemes) }
-        var seen = Set<String>()
-        return ThemeCatalog(directories: dirs.filter { seen.insert($0).inserted })
+    public init(directories: [String], embedded: [(name: String, text: String)] = EmbeddedThemes.files) {
+        self.directories = directories
+        self.embedded = embedded
     }
 
-    /// Theme names found, bundled order first (default, light, …), then the rest.
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> ThemeCatalog {
+        var dirs = [XDGDirectories.config(environment: environment) + "/themes"]
+        if let dir = environment["KEYDASH_THEME_DIR"], !dir.isEmpty { dirs.append(dir) }
+        return ThemeCatalog(directories: dirs)
+    }
+
+    /// Theme names found, shipped order first (default, light, …), then the rest.
     public func names() -> [String] {
         var found: [String] = []
         for dir in directories {
@@ -116,6 +107,7 @@ public struct ThemeCatalog: Sendable {
                 if !found.contains(name) { found.append(name) }
             }
         }
+        for theme in embedded where !found.contains(theme.name) { found.append(theme.name) }
         let preferred = ["default", "light", "solarized-dark", "high-contrast", "mono"]
         return preferred.filter(found.contains) + found.filter { !preferred.contains($0) }
     }
@@ -128,6 +120,9 @@ public struct ThemeCatalog: Sendable {
         for dir in directories {
             let path = dir + "/" + nameOrPath + ".toml"
             if FileManager.default.fileExists(atPath: path) { return try ThemeLoader.load(path: path) }
+        }
+        if let shipped = embedded.first(where: { $0.name == nameOrPath }) {
+            return try ThemeLoader.parse(shipped.text, name: shipped.name, path: "(built-in) \(shipped.name).toml")
         }
         if nameOrPath == "default" || nameOrPath == "builtin" { return .builtin }
         throw ThemeError(path: nameOrPath, line: nil, reason: "no such theme (available: \(names().joined(separator: ", ")))")
