@@ -42,7 +42,13 @@ struct ServiceMiddleware: RouterMiddleware {
         }
         response.headers[.init("X-Request-Id")!] = context.requestId
         if server.configuration.logRequests {
-            RequestLog.write("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(context.requestId)")
+            // The key id says which key called (it is not the secret: lists show it).
+            let caller = request.headers[.init("X-API-Key")!].map { header in
+                APIKeyFormat.keyId(of: APIKeyFormat.split(header).key).flatMap { id in
+                    id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } ? id : nil
+                } ?? "malformed"
+            } ?? "none"
+            RequestLog.write("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(context.requestId) key=\(caller)")
         }
         return response
     }

@@ -17,16 +17,24 @@ public struct ConnectionFlags: Sendable, Hashable {
     }
 }
 
-/// `$XDG_CONFIG_HOME/keydash/config.toml`.
+/// `$XDG_CONFIG_HOME/keydash/config.toml`, with the chosen profile's
+/// settings (if any) laid over the top-level ones.
 public struct ConfigFile: Sendable, Hashable {
     public var path: String
     public var endpoint: String?
     public var org: String?
     public var apiKey: String?
+    /// A file holding the key (`~/` is the home directory).
+    public var apiKeyFile: String?
     public var refresh: Double?
     public var theme: String?
+    public var readOnly: Bool?
     /// The `[policy]` table, when there is one.
     public var policy: Policy?
+    /// `[profiles.NAME]` tables, by name.
+    public var profiles: [String: ConfigSettings] = [:]
+    /// The profile whose settings these are, when one was chosen.
+    public private(set) var profile: String?
 
     /// The rules `keydash check` and the dashboard's flags apply.
     public var effectivePolicy: Policy { policy ?? .hygieneDefaults }
@@ -38,6 +46,39 @@ public struct ConfigFile: Sendable, Hashable {
         self.apiKey = apiKey
         self.refresh = refresh
         self.theme = theme
+    }
+
+    /// The top-level settings, as one table.
+    public var settings: ConfigSettings {
+        get {
+            ConfigSettings(endpoint: endpoint, org: org, apiKey: apiKey, apiKeyFile: apiKeyFile, refresh: refresh, theme: theme, readOnly: readOnly)
+        }
+        set {
+            endpoint = newValue.endpoint
+            org = newValue.org
+            apiKey = newValue.apiKey
+            apiKeyFile = newValue.apiKeyFile
+            refresh = newValue.refresh
+            theme = newValue.theme
+            readOnly = newValue.readOnly
+        }
+    }
+
+    /// Profile names, sorted.
+    public var profileNames: [String] { profiles.keys.sorted() }
+
+    /// The file as the profile `name` sees it: its settings over the top
+    /// level's. Nil keeps the top level.
+    public func selecting(profile name: String?) throws(ConfigError) -> ConfigFile {
+        guard let name else { return self }
+        guard let table = profiles[name] else {
+            let known = profileNames.isEmpty ? "the config file defines none" : "known: " + profileNames.joined(separator: ", ")
+            throw .invalid(path: path, line: nil, reason: "no profile '\(Excerpt.of(name))' (\(known))")
+        }
+        var chosen = self
+        chosen.settings = table.over(settings)
+        chosen.profile = name
+        return chosen
     }
 
     public static func defaultPath(environment: [String: String]) -> String {
@@ -67,36 +108,99 @@ public struct ConfigFile: Sendable, Hashable {
         } catch {
             throw .invalid(path: path, line: nil, reason: "not valid TOML")
         }
-        let known: Set<String> = ["endpoint", "org", "api_key", "refresh", "theme", "policy"]
-        for key in table.keys where !known.contains(key) {
-            throw .invalid(path: path, line: nil, reason: "unknown setting '\(Excerpt.of(key))' (known: endpoint, org, api_key, refresh, theme, [policy])")
-        }
-        func string(_ key: String) throws(ConfigError) -> String? {
-            guard let value = table[key] else { return nil }
-            guard let s = value.string else { throw .invalid(path: path, line: nil, reason: "'\(key)' must be a string") }
-            return s
-        }
         var file = ConfigFile(path: path)
-        file.endpoint = try string("endpoint")
-        file.org = try string("org")
-        file.apiKey = try string("api_key")
-        file.theme = try string("theme")
-        if let value = table["refresh"] {
-            if let i = value.int { file.refresh = Double(i) } else if let d = value.double { file.refresh = d } else {
-                throw .invalid(path: path, line: nil, reason: "'refresh' must be a number of seconds")
-            }
-            if let r = file.refresh, let error = Settings.refresh.error(for: r) {
-                throw .invalid(path: path, line: nil, reason: error.message)
-            }
-        }
+        file.settings = try ConfigSettings.parse(table, path: path, within: nil, alsoKnown: ["policy", "profiles"])
         if let value = table["policy"] {
             guard let policy = value.table else { throw .invalid(path: path, line: nil, reason: "'policy' must be a table: [policy]") }
             file.policy = try Policy.parse(policy, path: path)
         }
-        if file.apiKey != nil, let mode, mode & 0o077 != 0 {
+        if let value = table["profiles"] {
+            guard let profiles = value.table else {
+                throw .invalid(path: path, line: nil, reason: "'profiles' must hold tables: [profiles.NAME]")
+            }
+            for name in profiles.keys {
+                guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+                    throw .invalid(path: path, line: nil, reason: "profile name '\(Excerpt.of(name))': use letters, digits, '-', '_' and '.'")
+                }
+                guard let profile = profiles[name]?.table else {
+                    throw .invalid(path: path, line: nil, reason: "'profiles.\(name)' must be a table: [profiles.\(name)]")
+                }
+                file.profiles[name] = try ConfigSettings.parse(profile, path: path, within: "profiles.\(name)", alsoKnown: [])
+            }
+        }
+        let holdsKey = file.apiKey != nil || file.profiles.values.contains { $0.apiKey != nil }
+        if holdsKey, let mode, mode & 0o077 != 0 {
             throw .tooOpen(path: path, mode: mode)
         }
         return file
+    }
+}
+
+/// The settings one table of the config file may hold: the top level, or a
+/// `[profiles.NAME]` table, whose values override the top level's.
+public struct ConfigSettings: Sendable, Hashable {
+    public var endpoint: String?
+    public var org: String?
+    public var apiKey: String?
+    public var apiKeyFile: String?
+    public var refresh: Double?
+    public var theme: String?
+    public var readOnly: Bool?
+
+    public init(endpoint: String? = nil, org: String? = nil, apiKey: String? = nil, apiKeyFile: String? = nil,
+                refresh: Double? = nil, theme: String? = nil, readOnly: Bool? = nil) {
+        self.endpoint = endpoint
+        self.org = org
+        self.apiKey = apiKey
+        self.apiKeyFile = apiKeyFile
+        self.refresh = refresh
+        self.theme = theme
+        self.readOnly = readOnly
+    }
+
+    /// These settings over `base`: each value set here wins. A key given
+    /// here (as a file or inline) replaces the base's key in either form.
+    func over(_ base: ConfigSettings) -> ConfigSettings {
+        let ownKey = apiKey != nil || apiKeyFile != nil
+        return ConfigSettings(
+            endpoint: endpoint ?? base.endpoint, org: org ?? base.org,
+            apiKey: ownKey ? apiKey : base.apiKey, apiKeyFile: ownKey ? apiKeyFile : base.apiKeyFile,
+            refresh: refresh ?? base.refresh, theme: theme ?? base.theme, readOnly: readOnly ?? base.readOnly)
+    }
+
+    static let names = ["endpoint", "org", "api_key", "api_key_file", "refresh", "theme", "read_only"]
+
+    static func parse(_ table: TOMLTable, path: String, within: String?, alsoKnown: Set<String>) throws(ConfigError) -> ConfigSettings {
+        let prefix = within.map { "[\($0)] " } ?? ""
+        func fail(_ reason: String) -> ConfigError { .invalid(path: path, line: nil, reason: prefix + reason) }
+        let known = Set(names).union(alsoKnown)
+        for key in table.keys where !known.contains(key) {
+            let listed = names + alsoKnown.sorted().map { "[\($0)]" }
+            throw fail("unknown setting '\(Excerpt.of(key))' (known: \(listed.joined(separator: ", ")))")
+        }
+        func string(_ key: String) throws(ConfigError) -> String? {
+            guard let value = table[key] else { return nil }
+            guard let s = value.string else { throw fail("'\(key)' must be a string") }
+            return s
+        }
+        var settings = ConfigSettings()
+        settings.endpoint = try string("endpoint")
+        settings.org = try string("org")
+        settings.apiKey = try string("api_key")
+        settings.apiKeyFile = try string("api_key_file")
+        settings.theme = try string("theme")
+        if settings.apiKey != nil && settings.apiKeyFile != nil { throw fail("give api_key or api_key_file, not both") }
+        if let value = table["refresh"] {
+            if let i = value.int { settings.refresh = Double(i) } else if let d = value.double { settings.refresh = d } else {
+                throw fail("'refresh' must be a number of seconds")
+            }
+            if let r = settings.refresh, let error = Settings.refresh.error(for: r) { throw fail(error.message) }
+        }
+        if let value = table["read_only"] {
+            guard let flag = value.bool else { throw fail("'read_only' must be true or false") }
+            settings.readOnly = flag
+        }
+        return settings
     }
 }
 
@@ -184,9 +288,13 @@ public enum ConnectionResolver {
         } else if let key = nonEmpty(environment["WHYLABS_API_KEY"]) {
             rawKey = key
             source = "WHYLABS_API_KEY"
+        } else if let file = configFile?.apiKeyFile {
+            let path = expandingHome(file, environment: environment)
+            rawKey = try readKeyFile(path)
+            source = path
         } else if let key = configFile?.apiKey {
             rawKey = key
-            source = configFile?.path ?? "the config file"
+            source = configFile.map { $0.path + ($0.profile.map { " [profiles.\($0)]" } ?? "") } ?? "the config file"
         } else if let key = promptForKey() {
             rawKey = key
             source = "the prompt"
@@ -204,6 +312,13 @@ public enum ConnectionResolver {
             endpoint: endpoint, orgId: org, apiKey: key, keySource: source,
             proxy: proxy(for: endpoint, environment: environment)
         )
+    }
+
+    /// `~/…` in a path from the config file is under `$HOME`.
+    public static func expandingHome(_ path: String, environment: [String: String]) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + path.dropFirst()
     }
 
     public static func validateEndpoint(_ text: String, allowInsecureHTTP: Bool) throws(ConfigError) -> URL {

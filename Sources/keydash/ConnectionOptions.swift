@@ -19,6 +19,14 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Give up on a request after this many seconds, answer included (default 45).")
     var timeout: Double = 45
 
+    @Option(help: "A profile from the config file ([profiles.NAME]); else env KEYDASH_PROFILE.")
+    var profile: String?
+
+    /// `--profile`, else `KEYDASH_PROFILE`.
+    func profileName(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        profile ?? environment["KEYDASH_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     func validate() throws {
         if let error = Settings.requestTimeout.error(for: timeout) { throw ValidationError("--" + error.message) }
     }
@@ -27,19 +35,26 @@ struct ConnectionOptions: ParsableArguments {
         ConnectionFlags(endpoint: endpoint, org: org, apiKeyFile: apiKeyFile, allowInsecureHTTP: allowInsecureHTTP)
     }
 
-    /// The config file, or nil when there is none; a broken one is a one-line error.
+    /// The config file as the chosen profile sees it, or nil when there is
+    /// none; a broken one, or a profile it lacks, is a one-line error.
     func configFile(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConfigFile? {
         do {
-            return try ConfigFile.load(path: ConfigFile.defaultPath(environment: environment))
-        } catch {
+            let file = try ConfigFile.load(path: ConfigFile.defaultPath(environment: environment))
+            let name = profileName(environment: environment)
+            guard let file else {
+                if let name { throw ConfigError.invalid(path: ConfigFile.defaultPath(environment: environment), line: nil, reason: "no profile '\(Excerpt.of(name))': there is no config file") }
+                return nil
+            }
+            return try file.selecting(profile: name)
+        } catch let error as ConfigError {
             throw CommandFailure(error.description, code: ExitStatus.config)
         }
     }
 
     /// Applies precedence and reads the key, or fails with a one-line message.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedConnection {
+        let configFile = try self.configFile(environment: environment)
         do {
-            let configFile = try ConfigFile.load(path: ConfigFile.defaultPath(environment: environment))
             return try ConnectionResolver.resolve(
                 flags: flags, environment: environment, configFile: configFile,
                 promptForKey: { TerminalPrompt.readSecret(prompt: "WhyLabs API key: ") })

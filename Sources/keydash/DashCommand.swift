@@ -45,12 +45,7 @@ struct DashCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let environment = ProcessInfo.processInfo.environment
-            let configFile: ConfigFile?
-            do {
-                configFile = try ConfigFile.load(path: ConfigFile.defaultPath(environment: environment))
-            } catch {
-                throw CommandFailure("\(error)", code: ExitStatus.config)
-            }
+            let configFile = try connection.configFile(environment: environment)
             let logger = try makeLogger()
             let period = refresh ?? configFile?.refresh ?? 30
             let policy = configFile?.effectivePolicy ?? .hygieneDefaults
@@ -60,19 +55,23 @@ struct DashCommand: AsyncParsableCommand {
                 try await runDemo(period: period, themeName: themeName, noColor: noColor, policy: policy, logger: logger)
             } else {
                 let resolved = try connection.resolve()
-                let client = WhyLabsClient(configuration: resolved.clientConfiguration(timeout: connection.timeout), logger: logger)
+                let clients = ClientRegistry()
+                let client = clients.add(WhyLabsClient(configuration: resolved.clientConfiguration(timeout: connection.timeout), logger: logger))
                 let ownKeyId = APIKeyFormat.keyId(of: APIKeyFormat.split(resolved.apiKey).key)
-                var state = DashboardState(orgId: resolved.orgId, endpointHost: resolved.host, readOnly: readOnly,
+                var state = DashboardState(orgId: resolved.orgId, endpointHost: resolved.host,
+                                           readOnly: readOnly || configFile?.readOnly == true,
                                            refreshPeriod: period, userFilter: user, ownKeyId: ownKeyId, policy: policy,
                                            rotations: try loadRotations(), now: Date())
+                state.profile = configFile?.profile
                 state.notifyChanges = notify
+                let profiles = try configFile.map { try dashboardProfiles($0, starting: state, clients: clients, logger: logger) } ?? []
                 do {
-                    try await runDashboard(state: state, service: client, themeName: themeName, noColor: noColor)
+                    try await runDashboard(state: state, service: client, themeName: themeName, noColor: noColor, profiles: profiles)
                 } catch {
-                    await client.shutdown()
+                    await clients.shutdown()
                     throw error
                 }
-                await client.shutdown()
+                await clients.shutdown()
             }
         }
     }
@@ -126,11 +125,56 @@ struct DashCommand: AsyncParsableCommand {
         }
     }
 
-    private func runDashboard(state: DashboardState, service: any APIKeyService, themeName: String?, noColor: Bool) async throws {
+    /// The config file's profiles for the picker. Each is opened (its key read,
+    /// its client made) the first time it is shown, from the config file
+    /// alone: the flags and environment that chose the starting connection
+    /// never send its key, endpoint or org to another profile. `--read-only`,
+    /// `--refresh` and `--notify` hold for every profile.
+    private func dashboardProfiles(_ config: ConfigFile, starting: DashboardState, clients: ClientRegistry, logger: Logger) throws -> [DashboardProfile] {
+        guard !config.profiles.isEmpty else { return [] }
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["WHYLABS_API_KEY", "WHYLABS_API_ENDPOINT", "WHYLABS_DEFAULT_ORG_ID"] { environment[name] = nil }
+        let isolated = environment
+        let rotations = try loadRotations()
+        var list: [DashboardProfile] = []
+        if starting.profile == nil {
+            // The view started from the top level stays reachable.
+            list.append(DashboardProfile(summary: ProfileSummary(name: "", orgId: starting.orgId, endpointHost: starting.endpointHost, readOnly: starting.readOnly),
+                                         themeName: nil, open: { throw CommandFailure("already open", code: ExitStatus.usage) }))
+        }
+        for name in config.profileNames {
+            let chosen = try config.selecting(profile: name)
+            let url = URL(string: chosen.endpoint ?? ConnectionResolver.defaultEndpoint)
+            let host = url.flatMap { u in u.host.map { $0 + (u.port.map { ":\($0)" } ?? "") } } ?? (chosen.endpoint ?? "")
+            let summary = ProfileSummary(name: name, orgId: chosen.org ?? "org from its key", endpointHost: host,
+                                         readOnly: readOnly || chosen.readOnly == true)
+            let (timeout, insecure, flagRefresh, user, notify, policy) = (connection.timeout, connection.allowInsecureHTTP, refresh, self.user, self.notify, starting.policy)
+            let themeName = theme == nil ? chosen.theme : nil
+            list.append(DashboardProfile(summary: summary, themeName: themeName, open: {
+                let resolved: ResolvedConnection
+                do throws(ConfigError) {
+                    resolved = try ConnectionResolver.resolve(flags: ConnectionFlags(allowInsecureHTTP: insecure), environment: isolated, configFile: chosen)
+                } catch {
+                    throw CommandFailure(error.description, code: ExitStatus.config)
+                }
+                let client = clients.add(WhyLabsClient(configuration: resolved.clientConfiguration(timeout: timeout), logger: logger))
+                var state = DashboardState(orgId: resolved.orgId, endpointHost: resolved.host, readOnly: summary.readOnly,
+                                           refreshPeriod: flagRefresh ?? chosen.refresh ?? 30, userFilter: user,
+                                           ownKeyId: APIKeyFormat.keyId(of: APIKeyFormat.split(resolved.apiKey).key),
+                                           policy: policy, rotations: rotations, now: Date())
+                state.notifyChanges = notify
+                return (state, client)
+            }))
+        }
+        return list
+    }
+
+    private func runDashboard(state: DashboardState, service: any APIKeyService, themeName: String?, noColor: Bool,
+                              profiles: [DashboardProfile] = []) async throws {
         let auditPath = demo ? AuditLog.demoPath() : AuditLog.defaultPath()
         let app = DashboardApp(state: state, service: service, catalog: .standard(),
                                options: .init(themeName: themeName, noColor: noColor), auditLog: AuditLog(path: auditPath),
-                               rotationStore: rotationStore)
+                               rotationStore: rotationStore, profiles: profiles)
         do {
             try app.prepareTheme()
         } catch let error as ThemeError {
@@ -160,5 +204,20 @@ struct DashCommand: AsyncParsableCommand {
         var logger = Logger(label: "keydash", factory: { _ in handler })
         logger.logLevel = .debug
         return logger
+    }
+}
+
+/// Every client the dashboard made (one per profile opened), shut down together at the end.
+final class ClientRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var clients: [WhyLabsClient] = []
+
+    func add(_ client: WhyLabsClient) -> WhyLabsClient {
+        lock.withLock { clients.append(client) }
+        return client
+    }
+
+    func shutdown() async {
+        for client in lock.withLock({ clients }) { await client.shutdown() }
     }
 }

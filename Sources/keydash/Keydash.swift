@@ -18,7 +18,7 @@ struct Keydash: AsyncParsableCommand {
             """,
         version: KeydashVersion.current,
         subcommands: [DashCommand.self, ListCommand.self, GetCommand.self, CreateCommand.self, RevokeCommand.self,
-                      RotateCommand.self, RotationsCommand.self, CheckCommand.self, WatchCommand.self, ServeCommand.self],
+                      RotateCommand.self, RotationsCommand.self, CheckCommand.self, WatchCommand.self, ProfilesCommand.self, ServeCommand.self],
         defaultSubcommand: DashCommand.self
     )
 

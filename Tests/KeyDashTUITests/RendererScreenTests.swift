@@ -388,9 +388,9 @@ let HELP80 = """
             │ Esc      back, clear filter/marks     t        next theme                    │
             │ /        filter alias/id/user/scope   R        show or hide revoked keys     │
             │ u        show one user's keys         a        activity (what changed)       │
-            │ f        cycle hygiene filters        ?        this help                     │
-            │ s        sort by the next column      q        quit                          │
-            │ S        reverse the sort                                                    │
+            │ f        cycle hygiene filters        P        switch profile (org)…         │
+            │ s        sort by the next column      ?        this help                     │
+            │ S        reverse the sort             q        quit                          │
             │                                                                              │
             │                                                                              │
             │                                                                              │

@@ -17,7 +17,13 @@ public func reduce(_ state: inout DashboardState, _ action: Action) -> [Effect] 
 
 private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] {
     switch action {
-    case .moveSelection(let delta): state.moveSelection(by: delta); return []
+    case .moveSelection(let delta):
+        if case .profiles(var picker) = state.pane, !state.profiles.isEmpty {
+            picker.cursor = min(max(0, picker.cursor + delta), state.profiles.count - 1)
+            state.pane = .profiles(picker)
+            return []
+        }
+        state.moveSelection(by: delta); return []
     case .pageDown: state.moveSelection(by: max(1, state.viewportRows - 1)); return []
     case .pageUp: state.moveSelection(by: -max(1, state.viewportRows - 1)); return []
     case .home: state.select(index: 0); return []
@@ -27,7 +33,12 @@ private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] 
         return []
     case .scrollBy(let delta): state.scroll(by: delta); return []
 
-    case .openDetail: return state.openDetail()
+    case .openDetail:
+        if case .profiles(let picker) = state.pane { return state.chooseProfile(at: picker.cursor) }
+        return state.openDetail()
+    case .openProfiles: return state.openProfiles()
+    case .suspend: return state.suspend()
+    case .resume: return state.resume()
     case .back: return state.back()
     case .showHelp: state.pane = state.pane == .help ? .list : .help; return []
     case .toggleActivity: state.pane = state.pane == .activity ? .list : .activity; return []

@@ -117,7 +117,7 @@ public actor EffectRunner {
             } catch {
                 send(.showMessage("\(error)", .error))
             }
-        case .copyToClipboard, .applyTheme, .notify, .quit:
+        case .copyToClipboard, .applyTheme, .notify, .switchProfile, .quit:
             present(effect)
         }
     }

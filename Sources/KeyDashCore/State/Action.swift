@@ -17,6 +17,12 @@ public enum Action: Sendable {
     case back  // Esc: close a pane, clear a filter
     case showHelp
     case toggleActivity
+    /// The profile picker; in it, `moveSelection` moves and `openDetail` chooses.
+    case openProfiles
+    /// This view is left for another profile: its timers stop, its writes in flight go on.
+    case suspend
+    /// This view is shown again: the last list at once, a refresh behind it.
+    case resume
 
     // Filter and sort
     case beginFilter
@@ -138,6 +144,8 @@ public enum Effect: Sendable, Hashable {
     case recordRotation(RotationChange)
     /// Ring the bell and send a desktop notification (`--notify`).
     case notify(String)
+    /// Show the profile of this name instead (the front end keeps one view per profile).
+    case switchProfile(String)
     case quit
 }
 

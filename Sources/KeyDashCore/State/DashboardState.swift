@@ -79,6 +79,10 @@ public struct DetailEntry: Sendable, Hashable {
 /// a pure function of it.
 public struct DashboardState: Sendable {
     // Session
+    /// The config file's profile this view belongs to, when one was chosen.
+    public var profile: String?
+    /// Every profile of the config file, for the picker (`P`).
+    public var profiles: [ProfileSummary] = []
     public var orgId: String
     public var endpointHost: String
     public var readOnly: Bool

@@ -13,6 +13,28 @@ public enum Pane: Sendable, Hashable {
     case activity
     /// Quit asked for while a create or revoke is in flight.
     case quitPending
+    /// Choosing another profile of the config file.
+    case profiles(ProfilePicker)
+}
+
+/// A profile of the config file as the picker and the header show it: never its key.
+public struct ProfileSummary: Sendable, Hashable {
+    public var name: String
+    public var orgId: String
+    public var endpointHost: String
+    public var readOnly: Bool
+    public init(name: String, orgId: String, endpointHost: String, readOnly: Bool) {
+        self.name = name
+        self.orgId = orgId
+        self.endpointHost = endpointHost
+        self.readOnly = readOnly
+    }
+}
+
+/// The profile picker: the profiles, and the one under the cursor.
+public struct ProfilePicker: Sendable, Hashable {
+    public var cursor: Int
+    public init(cursor: Int) { self.cursor = cursor }
 }
 
 /// A create or revoke sent and not yet answered.

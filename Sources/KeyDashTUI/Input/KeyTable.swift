@@ -15,7 +15,7 @@ public struct KeyBinding: Sendable {
 public enum Command: Sendable, Hashable {
     case move(Int), pageDown, pageUp, home, end
     case detail, back, filter, userFilter, hygieneFilter, sortColumn, sortDirection
-    case refresh, pause, revoke, mark, create, rotate, copyId, theme, showRevoked, activity, help, quit
+    case refresh, pause, revoke, mark, create, rotate, copyId, theme, showRevoked, activity, profiles, help, quit
 }
 
 public enum KeyTable {
@@ -43,6 +43,7 @@ public enum KeyTable {
         KeyBinding(keys: [.char("t")], label: "t", help: "next theme", hint: nil, command: .theme),
         KeyBinding(keys: [.char("R")], label: "R", help: "show or hide revoked keys", hint: nil, command: .showRevoked),
         KeyBinding(keys: [.char("a")], label: "a", help: "activity (what changed)", hint: "a activity", command: .activity),
+        KeyBinding(keys: [.char("P")], label: "P", help: "switch profile (org)…", hint: nil, command: .profiles),
         KeyBinding(keys: [.char("?")], label: "?", help: "this help", hint: "? help", command: .help),
         KeyBinding(keys: [.char("q")], label: "q", help: "quit", hint: "q quit", command: .quit),
     ]
@@ -103,6 +104,14 @@ public enum KeyTable {
             case .escape: return .back
             default: return nil
             }
+        case .profiles:
+            switch key {
+            case .char("j"), .down: return .moveSelection(1)
+            case .char("k"), .up: return .moveSelection(-1)
+            case .enter: return .openDetail
+            case .escape, .char("q"), .char("P"): return .back
+            default: return nil
+            }
         case .help, .activity:
             switch key {
             case .escape, .char("q"), .enter: return .back
@@ -149,6 +158,7 @@ public enum KeyTable {
         case .theme: return .cycleTheme(count: themeCount)
         case .showRevoked: return .toggleShowRevoked
         case .activity: return .toggleActivity
+        case .profiles: return .openProfiles
         case .help: return .showHelp
         case .quit: return .quit
         }

@@ -8,7 +8,9 @@ enum HeaderView {
         let s = ctx.state
         frame.fill(Rect(x: 0, y: row, width: frame.width, height: 1), .header)
         let dot = ctx.glyph(" · ", " | ")
-        var left = " keydash  \(ctx.clean(s.orgId)) @ \(ctx.clean(s.endpointHost))"
+        // The profile and the org, always: which org a revoke hits must never be a guess.
+        let named = s.profile.map { "[\(ctx.clean($0))] " } ?? ""
+        var left = " keydash  \(named)\(ctx.clean(s.orgId)) @ \(ctx.clean(s.endpointHost))"
         var counts = "\(s.counts.active) active\(dot)\(s.counts.expiringSoon) expiring\(dot)\(s.counts.expired) expired"
         if s.filter.showRevoked || s.counts.revoked > 0 { counts += "\(dot)\(s.counts.revoked) revoked" }
         if s.readOnly { counts += "\(dot)read-only" }
@@ -17,7 +19,7 @@ enum HeaderView {
         let labelWidth = DisplayText.width(label) + 2
         // On a narrow terminal the counts matter more than the endpoint.
         if DisplayText.width(left) + DisplayText.width(counts) + labelWidth + 4 > frame.width {
-            left = " keydash  \(ctx.clean(s.orgId))"
+            left = " keydash  \(named)\(ctx.clean(s.orgId))"
         }
         let used = frame.put(left, x: 0, y: row, role: .header, maxWidth: frame.width - labelWidth - 1)
         let room = frame.width - labelWidth - used - 4
@@ -125,6 +127,7 @@ enum HintsView {
         case .secret: hints = ["c copy (OSC 52)", "Enter/Esc close: the secret is then gone"]
         case .help, .activity: hints = ["Esc back"]
         case .quitPending: hints = ["w wait, then quit", "q quit now", "Esc stay"]
+        case .profiles: hints = ["j/k choose", "Enter switch", "Esc stay"]
         }
         // How to get help and how to quit are never the hints that get cut.
         let essential = hints.filter { $0 == "? help" || $0 == "q quit" }

@@ -47,6 +47,7 @@ public enum Renderer {
         case .help: HelpView.draw(&frame, ctx, area: body)
         case .activity: ActivityView.draw(&frame, ctx, area: body)
         case .quitPending: QuitPendingView.draw(&frame, ctx, screen: frame.bounds)
+        case .profiles(let picker): ProfilePickerView.draw(&frame, ctx, picker: picker, screen: frame.bounds)
         }
         return frame
     }

@@ -4,6 +4,22 @@ import Foundation
 import KeyDashCore
 import WhyLabsAPI
 
+/// A profile of the config file the dashboard can switch to.
+public struct DashboardProfile: Sendable {
+    public var summary: ProfileSummary
+    /// Its `theme`, applied when it is shown.
+    public var themeName: String?
+    /// Its starting view and its own service (a client with its own
+    /// endpoint and key), made the first time it is shown.
+    public var open: @Sendable () throws -> (DashboardState, any APIKeyService)
+
+    public init(summary: ProfileSummary, themeName: String?, open: @escaping @Sendable () throws -> (DashboardState, any APIKeyService)) {
+        self.summary = summary
+        self.themeName = themeName
+        self.open = open
+    }
+}
+
 /// The interactive dashboard: one thread owns curses and sleeps in poll() on
 /// the terminal and a wake-up pipe, with the next timer as its timeout.
 /// Input, finished requests and signals become actions for `reduce`; the
@@ -18,8 +34,17 @@ public final class DashboardApp: @unchecked Sendable {
         }
     }
 
+    /// The view on screen; the others (one per profile opened) wait in `views`.
     private var state: DashboardState
     private let service: any APIKeyService
+    private let profiles: [DashboardProfile]
+    /// What the picker lists, filled in as profiles are opened.
+    private var summaries: [ProfileSummary]
+    /// The profile on screen ("" without profiles).
+    private var current: String
+    /// Views not on screen, by profile: their state and their own effect runner.
+    private var views: [String: View] = [:]
+    private var currentEffects: EffectPump?
     private let catalog: ThemeCatalog
     private let options: Options
     private let auditLog: AuditLog?
@@ -30,9 +55,16 @@ public final class DashboardApp: @unchecked Sendable {
     /// a wake-up that changes nothing visible costs no curses work.
     private var onScreen: Frame?
 
+    /// `profiles`: the config file's profiles, `state` being the view of the
+    /// one named by `state.profile`; each other one is opened on first use.
     public init(state: DashboardState, service: any APIKeyService, catalog: ThemeCatalog, options: Options, auditLog: AuditLog?,
-                rotationStore: RotationStore? = nil) {
+                rotationStore: RotationStore? = nil, profiles: [DashboardProfile] = []) {
         self.rotationStore = rotationStore
+        self.profiles = profiles
+        self.summaries = profiles.map(\.summary)
+        self.current = state.profile ?? ""
+        var state = state
+        state.profiles = profiles.map(\.summary)
         self.state = state
         self.service = service
         self.catalog = catalog
@@ -63,13 +95,17 @@ public final class DashboardApp: @unchecked Sendable {
         let signalSources = installSignalSources(events)
         defer { signalSources.forEach { $0.cancel() } }
 
-        let runner = EffectRunner(service: service, auditLog: auditLog, rotationStore: rotationStore, send: { events.post(.action($0)) })
-        let effects = EffectPump(runner: runner)
+        let effects = makeEffects(service: service, view: current, events: events)
+        currentEffects = effects
         defer {
-            finishWrites(events: events, effects: effects)
-            effects.stop()
+            // Every view's creates and revokes get their answer and audit line.
+            views[current] = View(state: state, effects: currentEffects ?? effects)
+            for (name, view) in views.sorted(by: { $0.key < $1.key }) {
+                finishWrites(view, name: name, events: events)
+                view.effects.stop()
+            }
         }
-        let loop = Loop(terminal: terminal, events: events, effects: effects)
+        var loop = Loop(terminal: terminal, events: events, effects: effects)
 
         var (rows, columns) = terminal.size
         state.now = Date()
@@ -96,10 +132,10 @@ public final class DashboardApp: @unchecked Sendable {
             dispatch(.tick(Date()), loop)
             dirty = true
             if fds[0].revents != 0 {
-                guard handleInput(fds[0].revents, loop, rows: &rows, columns: &columns) else { break }  // end of input
+                guard handleInput(fds[0].revents, &loop, rows: &rows, columns: &columns) else { break }  // end of input
             }
             if fds[1].revents & Int16(POLLIN) != 0 {
-                handleEvents(loop, rows: &rows, columns: &columns)
+                handleEvents(&loop, rows: &rows, columns: &columns)
             }
         }
     }
@@ -111,11 +147,71 @@ public final class DashboardApp: @unchecked Sendable {
         let effects: EffectPump
     }
 
+    /// A view not on screen.
+    private final class View {
+        var state: DashboardState
+        let effects: EffectPump
+        init(state: DashboardState, effects: EffectPump) {
+            self.state = state
+            self.effects = effects
+        }
+    }
+
+    /// A runner for one view: its own client, audit log and org, its answers
+    /// routed back to that view.
+    private func makeEffects(service: any APIKeyService, view: String, events: EventQueue) -> EffectPump {
+        EffectPump(runner: EffectRunner(service: service, auditLog: auditLog, rotationStore: rotationStore,
+                                        send: { events.post(.action($0, view: view)) }))
+    }
+
+    /// Puts the view of `name` on screen: the one left stops refreshing
+    /// (its writes in flight go on); the one shown has its last list at once
+    /// and refreshes behind it, or is opened now.
+    private func switchProfile(to name: String, _ loop: Loop, rows: Int, columns: Int) -> Loop {
+        guard name != current, let profile = profiles.first(where: { $0.summary.name == name }) else { return loop }
+        let opened: View
+        if let existing = views.removeValue(forKey: name) {
+            opened = existing
+        } else {
+            do {
+                let (fresh, service) = try profile.open()
+                var state = fresh
+                state.profile = name
+                state.profiles = profiles.map(\.summary)
+                state.themeIndex = self.state.themeIndex
+                opened = View(state: state, effects: makeEffects(service: service, view: name, events: loop.events))
+            } catch {
+                dispatch(.showMessage("profile \(name): \(error)", .error), loop)
+                return loop
+            }
+        }
+        // Its org is known now: the picker of every view says so.
+        if let i = summaries.firstIndex(where: { $0.name == name }), summaries[i].orgId != opened.state.orgId {
+            summaries[i].orgId = opened.state.orgId
+        }
+        state.profiles = summaries
+        opened.state.profiles = summaries
+        let leaving = View(state: state, effects: loop.effects)
+        leaving.effects.send(reduce(&leaving.state, .suspend))
+        views[current] = leaving
+        current = name
+        state = opened.state
+        currentEffects = opened.effects
+        let next = Loop(terminal: loop.terminal, events: loop.events, effects: opened.effects)
+        state.now = Date()
+        _ = reduce(&state, .resize(rows: Layout.listRows(forHeight: rows), columns: columns))
+        perform(state.hasLoaded ? reduce(&state, .resume) : state.start(), next)
+        if let themeName = profile.themeName, themeName != theme.name { switchTheme(to: themeName, terminal: loop.terminal) }
+        onScreen = nil
+        return next
+    }
+
     /// The front end's own effects here (clipboard, theme), the rest to the runner.
     private func perform(_ list: [Effect], _ loop: Loop) {
         var forRunner: [Effect] = []
         for effect in list {
             switch effect {
+            case .switchProfile(let name): pendingSwitch = name
             case .copyToClipboard(let text): loop.terminal.copyToClipboard(text)
             case .notify(let text): loop.terminal.notify(text)
             case .applyTheme(let index):
@@ -131,6 +227,29 @@ public final class DashboardApp: @unchecked Sendable {
         perform(reduce(&state, action), loop)
     }
 
+    /// A switch asked for by the reducer, carried out once the action is done.
+    private var pendingSwitch: String?
+
+    private func switchIfAsked(_ loop: inout Loop, rows: Int, columns: Int) {
+        guard let name = pendingSwitch else { return }
+        pendingSwitch = nil
+        loop = switchProfile(to: name, loop, rows: rows, columns: columns)
+    }
+
+    /// An action for a view not on screen: reduced into its own state, its
+    /// effects (audit lines above all) run by its own runner; nothing of it
+    /// reaches the terminal.
+    private func dispatchInBackground(_ action: Action, view name: String) {
+        guard let view = views[name] else { return }
+        let effects = reduce(&view.state, action).filter {
+            switch $0 {
+            case .copyToClipboard, .applyTheme, .notify, .switchProfile, .quit: false
+            default: true
+            }
+        }
+        view.effects.send(effects)
+    }
+
     /// Sleep until a label on screen changes (relative times, message expiry), no longer.
     private func pollTimeout() -> Int32 {
         let wait = Renderer.secondsUntilLabelsChange(state)
@@ -141,7 +260,7 @@ public final class DashboardApp: @unchecked Sendable {
     /// Keys from the terminal. False when input has ended: a hangup, an
     /// error, or a readable terminal that has nothing to read (a dropped SSH
     /// connection), so the loop ends instead of spinning.
-    private func handleInput(_ revents: Int16, _ loop: Loop, rows: inout Int, columns: inout Int) -> Bool {
+    private func handleInput(_ revents: Int16, _ loop: inout Loop, rows: inout Int, columns: inout Int) -> Bool {
         if revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return false }
         let (keys, gotInput) = loop.terminal.readKeys()
         if !gotInput && !InputProbe.hasPendingBytes(STDIN_FILENO) { return false }
@@ -154,17 +273,22 @@ public final class DashboardApp: @unchecked Sendable {
             }
             if let action = KeyTable.action(for: key, in: state, themeCount: themeNames.count) {
                 dispatch(action, loop)
+                switchIfAsked(&loop, rows: rows, columns: columns)
             }
         }
         return true
     }
 
     /// Finished requests and signals.
-    private func handleEvents(_ loop: Loop, rows: inout Int, columns: inout Int) {
+    private func handleEvents(_ loop: inout Loop, rows: inout Int, columns: inout Int) {
         for event in loop.events.drain() {
             switch event {
-            case .action(let action):
+            case .action(let action, let view) where view != current:
+                dispatchInBackground(action, view: view)
+                if case .listLoaded(.success(let snapshot), _) = action { HeapTrim.afterList(of: snapshot.records.count) }
+            case .action(let action, _):
                 dispatch(action, loop)
+                switchIfAsked(&loop, rows: rows, columns: columns)
                 // The old list is gone now: its pages go back to the system.
                 if case .listLoaded(.success(let snapshot), _) = action { HeapTrim.afterList(of: snapshot.records.count) }
             case .signal(SIGWINCH):
@@ -181,18 +305,20 @@ public final class DashboardApp: @unchecked Sendable {
 
     /// At exit: creates and revokes in flight get a few seconds to be
     /// answered (and audited); what is still open then is audited as
-    /// `unknown`. Refreshes are simply dropped.
-    private func finishWrites(events: EventQueue, effects: EffectPump) {
+    /// `unknown`. Refreshes are simply dropped. Answers for other views
+    /// that arrive meanwhile are kept for theirs.
+    private func finishWrites(_ view: View, name: String, events: EventQueue) {
         let deadline = Date().addingTimeInterval(Self.writeGracePeriod)
-        while !state.pendingWrites.isEmpty, Date() < deadline {
+        while !view.state.pendingWrites.isEmpty, Date() < deadline {
             var fds = [pollfd(fd: events.readFD, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 1, Int32(max(1, deadline.timeIntervalSinceNow * 1000)))
-            for case .action(let action) in events.drain() {
+            for case .action(let action, let target) in events.drain() {
                 switch action {
                 case .revokeFinished, .createFinished:
+                    guard let owner = target == name ? view : views[target] else { continue }
                     // Only the records matter now (audit lines, a rotation made
                     // pending): no pane opens, no secret is shown.
-                    effects.send(reduce(&state, action).filter {
+                    owner.effects.send(reduce(&owner.state, action).filter {
                         switch $0 {
                         case .audit, .recordRotation: true
                         default: false
@@ -203,8 +329,8 @@ public final class DashboardApp: @unchecked Sendable {
                 }
             }
         }
-        effects.send(reduce(&state, .abandonWrites(at: Date())))
-        effects.drain()
+        view.effects.send(reduce(&view.state, .abandonWrites(at: Date())))
+        view.effects.drain()
     }
 
     private func switchTheme(to name: String, terminal: CursesTerminal) {

@@ -4,7 +4,8 @@ import Foundation
 /// queued for it, with a byte on a pipe to wake its poll().
 final class EventQueue: @unchecked Sendable {
     enum Event: Sendable {
-        case action(Action)
+        /// An action for the view of this profile ("" when there are none).
+        case action(Action, view: String)
         case signal(Int32)
     }
 
