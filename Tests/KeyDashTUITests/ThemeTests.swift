@@ -72,4 +72,24 @@ import Testing
         #expect(mine.style(.row_selected) == Theme.builtin.style(.row_selected), "missing roles fall back")
         #expect(throws: ThemeError.self) { try catalog.theme(named: "nope") as Theme }
     }
+
+    /// A lone binary has every shipped theme: built in, each the same as its
+    /// file in themes/; a user's file of the same name still wins.
+    @Test func theShippedThemesAreBuiltInAndAUserFileOverridesThem() throws {
+        let builtIn = ThemeCatalog(directories: [])
+        #expect(builtIn.names() == ["default", "light", "solarized-dark", "high-contrast", "mono"])
+        for file in Self.files {
+            let name = String(file.dropLast(5))
+            let embedded = try builtIn.theme(named: name) as Theme
+            let onDisk = try ThemeLoader.load(path: Self.themesDir + "/" + file)
+            #expect(ThemeRole.allCases.allSatisfy { embedded.style($0) == onDisk.style($0) }, "\(name)")
+        }
+        let dir = NSTemporaryDirectory() + "keydash-themes-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[header]\nfg = \"red\"\n".write(toFile: dir + "/solarized-dark.toml", atomically: true, encoding: .utf8)
+        let overridden = try ThemeCatalog(directories: [dir]).theme(named: "solarized-dark") as Theme
+        #expect(overridden.style(.header).fg == .indexed(1))
+        #expect(ThemeCatalog(directories: [dir]).names().filter { $0 == "solarized-dark" }.count == 1)
+    }
 }
