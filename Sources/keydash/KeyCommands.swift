@@ -59,10 +59,11 @@ struct GetCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withClient(connection) { client in
+            let policy = try connection.configFile()?.effectivePolicy ?? .hygieneDefaults
             let key = try await client.getKey(keyId: keyId)
             switch format {
             case .json: Output.out(bytes: KeyReport.json(response: key))
-            default: Output.out(KeyReport.detail(key, now: Date()))
+            default: Output.out(KeyReport.detail(key, now: Date(), policy: policy))
             }
         }
     }

@@ -78,6 +78,14 @@ import WhyLabsAPI
         #expect(text.contains("Alias:"))
     }
 
+    @Test func detailNamesTheRulesOfTheConfiguredPolicy() {
+        let text = KeyReport.detail(key("AAAAAAAAAA", alias: nil, used: -120 * 86_400), now: now, policy: Policy(unusedDays: 200))
+        #expect(!text.contains("never expires"), "a rule the policy leaves out is off")
+        #expect(!text.contains("unused for"), "120 days is within 200")
+        let strict = KeyReport.detail(key("AAAAAAAAAA", alias: nil, used: -120 * 86_400), now: now, policy: Policy(unusedDays: 30))
+        #expect(strict.contains("unused for 120 days (unused_days = 30)"))
+    }
+
     @Test func expirySpecsParseAsPeopleWriteThem() {
         #expect(ExpirySpec.parse("never") == .never)
         #expect(ExpirySpec.parse("90d")?.date(from: now) == now.addingTimeInterval(90 * 86_400))

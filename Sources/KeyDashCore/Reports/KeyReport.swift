@@ -28,7 +28,8 @@ public enum KeyReport {
         return layout(rows) + (keys.isEmpty ? "(no keys)\n" : "")
     }
 
-    public static func detail(_ key: UserApiKey, now: Date) -> String {
+    /// `policy`: the rules whose breaches are listed as warnings (the config file's `[policy]`).
+    public static func detail(_ key: UserApiKey, now: Date, policy: Policy = .hygieneDefaults) -> String {
         var pairs: [(String, String)] = [
             ("Key ID", clean(key.keyId)),
             ("Alias", clean(key.alias ?? "-")),
@@ -41,7 +42,8 @@ public enum KeyReport {
             ("Status", KeyStatus.of(key, now: now).rawValue),
         ]
         if let resource = key.resourceId { pairs.insert(("Resource", clean(resource)), at: 4) }
-        let warnings = KeyHygiene.of(key, now: now).warnings(for: key, now: now)
+        let rules = HygieneRules(policy: policy)
+        let warnings = KeyHygiene.of(key, now: now, rules: rules).warnings(for: key, now: now, policy: policy)
         if !warnings.isEmpty { pairs.append(("Warnings", warnings.joined(separator: "; "))) }
         let width = pairs.map { DisplayText.width($0.0) }.max() ?? 0
         return pairs.map { DisplayText.pad($0.0 + ":", to: width + 1) + " " + $0.1 }.joined(separator: "\n") + "\n"
