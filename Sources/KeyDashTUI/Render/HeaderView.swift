@@ -123,6 +123,7 @@ enum HintsView {
         case .detail: hints = ["j/k next/previous", "d revoke", "y copy id", "Esc back"]
         case .confirmRevoke: hints = ["type the key id", "Enter revoke", "Esc cancel"]
         case .bulkRevoke: hints = ["type the number of keys", "Enter revoke all", "Esc cancel"]
+        case .create(let form) where form.rotation != nil: hints = ["Tab next field", "Left/Right choose", "Enter create the replacement", "Esc cancel"]
         case .create: hints = ["Tab next field", "Space tick scope", "Left/Right choose", "Enter create", "Esc cancel"]
         case .secret: hints = ["c copy (OSC 52)", "Enter/Esc close: the secret is then gone"]
         case .help, .activity: hints = ["Esc back"]
