@@ -274,3 +274,43 @@ extension Pane {
         #expect(notices(reduce(&quiet, .listLoaded(keys: [makeKey("A"), makeKey("Z")], at: t0 + 10))).isEmpty)
     }
 }
+
+@Suite struct StoredRotationsTests {
+    /// A rotation started elsewhere (`keydash rotate`) is read with the next
+    /// list; a copy read before this view changed the rotations itself is not.
+    @Test func rotationsFromTheStoreAreTakenUnlessOlderThanTheViewsOwn() {
+        var state = loadedState([makeKey("OLD"), makeKey("OTHER")])
+        let elsewhere = PendingRotation(org: "org-1", oldKeyId: "OLD", newKeyId: "NEW", userId: "user-1", alias: nil, rotatedAt: t0 + 5)
+        let otherOrg = PendingRotation(org: "org-2", oldKeyId: "X", newKeyId: "Y", userId: "u", alias: nil, rotatedAt: t0)
+        var snapshot = KeySnapshot([makeKey("OLD"), makeKey("OTHER"), makeKey("NEW")])
+        snapshot.rotations = (t0 + 10, [elsewhere, otherOrg])
+        _ = state.startRefresh()
+        _ = reduce(&state, .listLoaded(.success(snapshot), at: t0 + 10))
+        #expect(state.rotations == [elsewhere])
+        #expect(state.rotation(replacing: "OLD")?.state == .waiting)
+
+        // This view completes it; a list whose store copy was read just before must not bring it back.
+        state.sort = SortOrder(column: .keyId, ascending: true)
+        state.recomputeVisible(keepingSelection: false)
+        _ = reduce(&state, .home)
+        _ = reduce(&state, .moveSelection(1))
+        #expect(state.selectedKeyId == "OLD")
+        _ = reduce(&state, .requestRevoke)
+        state.type("OLD")
+        _ = reduce(&state, .confirm)
+        var revoked = makeKey("OLD")
+        revoked.revoked = true
+        _ = reduce(&state, .revokeFinished(KeyRef(keyId: "OLD", userId: "user-1"), .success(KeyChange(key: revoked, requestId: nil)), at: t0 + 20))
+        #expect(state.rotations.isEmpty)
+        var stale = KeySnapshot([makeKey("OTHER"), makeKey("NEW")])
+        stale.rotations = (t0 + 19, [elsewhere])
+        _ = state.startRefresh()
+        _ = reduce(&state, .listLoaded(.success(stale), at: t0 + 21))
+        #expect(state.rotations.isEmpty, "a store copy older than the view's own change is not taken")
+        var fresh = stale
+        fresh.rotations = (t0 + 22, [])
+        _ = state.startRefresh()
+        _ = reduce(&state, .listLoaded(.success(fresh), at: t0 + 22))
+        #expect(state.rotations.isEmpty)
+    }
+}

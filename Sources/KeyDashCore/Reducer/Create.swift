@@ -147,6 +147,7 @@ extension DashboardState {
                                        alias: key.alias, rotatedAt: at)
         rotations.removeAll { $0.oldKeyId == rotation.oldKeyId }
         rotations.append(rotation)
+        rotationsChangedAt = at
         rotationStates[rotation.oldKeyId] = .waiting
         log(ActivityEntry(at: at, kind: .created, keyId: key.keyId, alias: key.alias, userId: key.userId, detail: "replaces \(plan.old.keyId)"))
         keyChanged(key.keyId, from: old)

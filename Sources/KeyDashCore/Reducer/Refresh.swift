@@ -45,6 +45,9 @@ extension DashboardState {
         case .success(let fetched):
             let before = counts
             var notable = apply(fetched, at: at)
+            if let stored = fetched.rotations, stored.read >= rotationsChangedAt {
+                rotations = stored.all.filter { $0.org == orgId }
+            }
             var effects = trackRotations(at: at, notable: &notable)
             if counts.expiringSoon > before.expiringSoon { notable.append("\(counts.expiringSoon - before.expiringSoon) more expiring within 7 days") }
             if counts.expired > before.expired { notable.append("\(counts.expired - before.expired) more expired") }
@@ -211,6 +214,7 @@ extension DashboardState {
             }
             if state == .done {
                 rotationStates[rotation.oldKeyId] = nil
+                rotationsChangedAt = at
                 effects.append(.recordRotation(.remove(org: orgId, oldKeyId: rotation.oldKeyId)))
             } else {
                 rotationStates[rotation.oldKeyId] = state

@@ -180,6 +180,7 @@ extension DashboardState {
         if let done = rotations.first(where: { $0.oldKeyId == ref.keyId }) {
             rotations.removeAll { $0.oldKeyId == ref.keyId }
             rotationStates[ref.keyId] = nil
+            rotationsChangedAt = at
             log(ActivityEntry(at: at, kind: .rotation, keyId: ref.keyId, alias: done.alias, userId: done.userId,
                               detail: RotationState.done.describe(done)))
             if bulkProgress == nil { say("revoked \(ref.keyId): rotation to \(done.newKeyId) complete", .success) }

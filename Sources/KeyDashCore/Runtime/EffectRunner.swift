@@ -38,8 +38,9 @@ public actor EffectRunner {
         switch effect {
         case .fetchList(let perUser, let skipIfUnchanged, let rules):
             let previous = perUser.isEmpty && skipIfUnchanged ? lastList : nil
+            let rotationStore = self.rotationStore
             spawn {
-                let result: Result<KeySnapshot, APIError>
+                var result: Result<KeySnapshot, APIError>
                 do throws(APIError) {
                     if perUser.isEmpty {
                         // Decoded straight into records: no array of keys in between.
@@ -58,6 +59,11 @@ public actor EffectRunner {
                     }
                 } catch {
                     result = .failure(error)
+                }
+                if case .success(var snapshot) = result, let rotationStore {
+                    let read = clock.now()
+                    if let all = try? rotationStore.load() { snapshot.rotations = (read, all) }
+                    result = .success(snapshot)
                 }
                 return .listLoaded(result, at: clock.now())
             }

@@ -113,6 +113,9 @@ extension Action {
 public struct KeySnapshot: Sendable {
     public var records: KeyRecords
     public var index: KeyIndex
+    /// The pending rotations as stored, read with the list (so rotations
+    /// started elsewhere, by `keydash rotate`, show up), and when.
+    public var rotations: (read: Date, all: [PendingRotation])?
 
     public init(records: KeyRecords, rules: HygieneRules = .defaults) {
         self.records = records

@@ -149,6 +149,9 @@ public struct DashboardState: Sendable {
     public internal(set) var rotationStates: [String: RotationState] = [:]
     /// The rotation whose replacement is being created.
     var rotationInFlight: RotationPlan?
+    /// When this view last changed the rotations itself: a copy of the store
+    /// read before then is older than the state and is not taken.
+    var rotationsChangedAt = Date.distantPast
     /// "Revoke now" chosen: the confirmation that follows the secret pane.
     var afterSecret: RevokeConfirmation?
 
