@@ -18,17 +18,13 @@ public struct ConnectionFlags: Sendable, Hashable {
 }
 
 /// `$XDG_CONFIG_HOME/keydash/config.toml`, with the chosen profile's
-/// settings (if any) laid over the top-level ones.
+/// settings (if any) laid over the top-level ones. Its settings read as its
+/// own members: `file.endpoint`, `file.apiKeyFile`, `file.readOnly`.
+@dynamicMemberLookup
 public struct ConfigFile: Sendable, Hashable {
     public var path: String
-    public var endpoint: String?
-    public var org: String?
-    public var apiKey: String?
-    /// A file holding the key (`~/` is the home directory).
-    public var apiKeyFile: String?
-    public var refresh: Double?
-    public var theme: String?
-    public var readOnly: Bool?
+    /// The top level's settings, or the chosen profile's over them.
+    public var settings = ConfigSettings()
     /// The `[policy]` table, when there is one.
     public var policy: Policy?
     /// `[profiles.NAME]` tables, by name.
@@ -41,27 +37,12 @@ public struct ConfigFile: Sendable, Hashable {
 
     public init(path: String, endpoint: String? = nil, org: String? = nil, apiKey: String? = nil, refresh: Double? = nil, theme: String? = nil) {
         self.path = path
-        self.endpoint = endpoint
-        self.org = org
-        self.apiKey = apiKey
-        self.refresh = refresh
-        self.theme = theme
+        settings = ConfigSettings(endpoint: endpoint, org: org, apiKey: apiKey, refresh: refresh, theme: theme)
     }
 
-    /// The top-level settings, as one table.
-    public var settings: ConfigSettings {
-        get {
-            ConfigSettings(endpoint: endpoint, org: org, apiKey: apiKey, apiKeyFile: apiKeyFile, refresh: refresh, theme: theme, readOnly: readOnly)
-        }
-        set {
-            endpoint = newValue.endpoint
-            org = newValue.org
-            apiKey = newValue.apiKey
-            apiKeyFile = newValue.apiKeyFile
-            refresh = newValue.refresh
-            theme = newValue.theme
-            readOnly = newValue.readOnly
-        }
+    public subscript<T>(dynamicMember setting: WritableKeyPath<ConfigSettings, T>) -> T {
+        get { settings[keyPath: setting] }
+        set { settings[keyPath: setting] = newValue }
     }
 
     /// Profile names, sorted.
