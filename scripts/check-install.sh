@@ -29,6 +29,8 @@ cd "$work/cwd"
 run() { env -i PATH=/usr/bin:/bin HOME="$work/home" TERM=xterm-256color LANG=C.UTF-8 "$@"; }
 
 run "$bin" --version | grep -Eq '^[0-9]+\.[0-9]+' || fail "--version printed no version"
+env -i PATH=/usr/bin:/bin HOME= "$bin" --version | grep -Eq '^[0-9]+\.[0-9]+' || fail "--version failed with HOME set to nothing"
+env -i PATH=/usr/bin:/bin "$bin" --help | grep -q 'USAGE: keydash' || fail "--help failed without HOME"
 run "$bin" --help | grep -q 'USAGE: keydash' || fail "--help printed no usage"
 run "$bin" rotate --help | grep -q 'USAGE: keydash rotate' || fail "rotate --help printed no usage"
 if run "$bin" --demo --theme no-such-theme </dev/null >/dev/null 2>"$work/err"; then fail "an unknown theme was accepted"; fi
