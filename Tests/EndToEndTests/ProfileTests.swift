@@ -71,7 +71,10 @@ extension EndToEnd {
             let doomed = try #require((try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any])?["keyId"] as? String)
             #expect(try keydash(["create", "--user", "u", "--alias", "beta-only", "--profile", "beta"], environment: orgs.env).status == 0)
 
-            let tmux = try TmuxSession(["--profile", "alpha"], environment: orgs.env)
+            // Alpha's key also sits in the environment, where it outranks alpha's
+            // config: it must still never reach beta's endpoint.
+            let alphaKey = try String(contentsOfFile: orgs.alpha.keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let tmux = try TmuxSession(["--profile", "alpha"], environment: orgs.env.merging(["WHYLABS_API_KEY": alphaKey]) { $1 })
             defer { tmux.kill() }
             let first = try #require(tmux.waitFor("alpha-only", timeout: 15))
             #expect(first.contains("[alpha] org-alpha"))
