@@ -268,6 +268,10 @@ extension Pane {
         var used = makeKey("A")
         used.lastUsedTime = APITime(t0 + 20)
         #expect(notices(reduce(&state, .listLoaded(keys: [used, makeKey("C")], at: t0 + 20))).isEmpty)
+        // Time alone: a key crossing into its last 7 days is told on the tick it happens.
+        var expiring = loadedState([makeKey("E", expiresInDays: 8)])
+        expiring.notifyChanges = true
+        #expect(notices(reduce(&expiring, .tick(t0 + 86_400 + 1))) == ["keydash org-1: 1 more expiring within 7 days"])
         // Off unless asked for.
         var quiet = loadedState([makeKey("A")])
         _ = quiet.startRefresh()

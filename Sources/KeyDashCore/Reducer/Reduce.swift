@@ -79,7 +79,12 @@ private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] 
         state.now = now
         // Counts follow time: a key crossing into "expiring" or "expired"
         // changes them even when no refresh brings new data.
-        if let until = state.counts.validUntil, now >= until { state.counts = KeyCounts.of(state.keys, now: now) }
+        var notable: [String] = []
+        if let until = state.counts.validUntil, now >= until {
+            let before = state.counts
+            state.counts = KeyCounts.of(state.keys, now: now)
+            notable = state.counts.newlyExpiring(since: before)
+        }
         // So do the rows a flag filter shows, when a key crosses a rule's threshold.
         if state.filter.hygiene != nil, !state.index.flagsHold(at: now, rules: state.hygieneRules) {
             state.recomputeVisible(keepingSelection: true)
@@ -87,7 +92,7 @@ private func apply(_ state: inout DashboardState, _ action: Action) -> [Effect] 
         if let message = state.message, now.timeIntervalSince(message.at) > 8, message.severity != .error || now.timeIntervalSince(message.at) > 30 {
             state.message = nil
         }
-        return state.notice([], at: now)  // a notification held back within a second of the last
+        return state.notice(notable, at: now)  // or one held back within a second of the last
     case .resize(let rows, _):
         state.viewportRows = max(1, rows)
         state.clampScroll()

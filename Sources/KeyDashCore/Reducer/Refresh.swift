@@ -49,8 +49,7 @@ extension DashboardState {
                 rotations = stored.all.filter { $0.org == orgId }
             }
             var effects = trackRotations(at: at, notable: &notable)
-            if counts.expiringSoon > before.expiringSoon { notable.append("\(counts.expiringSoon - before.expiringSoon) more expiring within 7 days") }
-            if counts.expired > before.expired { notable.append("\(counts.expired - before.expired) more expired") }
+            notable += counts.newlyExpiring(since: before)
             effects += notice(notable, at: at)
             return effects + refreshSucceeded(at: at)
         case .failure(let error):

@@ -139,6 +139,14 @@ public struct KeyCounts: Sendable, Hashable {
         return counts
     }
 
+    /// What a notification says when keys moved on to expiring or expired.
+    func newlyExpiring(since before: KeyCounts) -> [String] {
+        var said: [String] = []
+        if expiringSoon > before.expiringSoon { said.append("\(expiringSoon - before.expiringSoon) more expiring within 7 days") }
+        if expired > before.expired { said.append("\(expired - before.expired) more expired") }
+        return said
+    }
+
     /// One key added to (or, with `-1`, taken from) the counts: a create or
     /// revoke answer updates them without a pass over every key.
     mutating func count(_ key: UserApiKey, now: Date, _ sign: Int = 1) {
