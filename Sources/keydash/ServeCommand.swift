@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Refuse to create keys beyond this many active keys (\"Key limit reached\").")
     var keyLimit: Int?
 
-    @Flag(help: "Print one line per request: method, path, status, request id.")
+    @Flag(help: "Print one line per request: method, path, status, request id, and the id of the calling key (never the key).")
     var logRequests = false
 
     func validate() throws {
