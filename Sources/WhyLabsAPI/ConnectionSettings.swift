@@ -295,6 +295,13 @@ public enum ConnectionResolver {
         )
     }
 
+    /// The environment a profile other than the chosen one is resolved in:
+    /// without the variables that name a key, an endpoint or an org, so
+    /// what chose the starting connection never reaches another profile.
+    public static func profileEnvironment(_ environment: [String: String]) -> [String: String] {
+        environment.filter { !["WHYLABS_API_KEY", "WHYLABS_API_ENDPOINT", "WHYLABS_DEFAULT_ORG_ID"].contains($0.key) }
+    }
+
     /// `~/…` in a path from the config file is under `$HOME`.
     public static func expandingHome(_ path: String, environment: [String: String]) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }

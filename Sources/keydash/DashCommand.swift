@@ -55,16 +55,17 @@ struct DashCommand: AsyncParsableCommand {
                 try await runDemo(period: period, themeName: themeName, noColor: noColor, policy: policy, logger: logger)
             } else {
                 let resolved = try connection.resolve()
+                let rotations = try loadRotations()  // every org's: each view keeps its own
                 let clients = ClientRegistry()
                 let client = clients.add(WhyLabsClient(configuration: resolved.clientConfiguration(timeout: connection.timeout), logger: logger))
                 let ownKeyId = APIKeyFormat.keyId(of: APIKeyFormat.split(resolved.apiKey).key)
                 var state = DashboardState(orgId: resolved.orgId, endpointHost: resolved.host,
                                            readOnly: readOnly || configFile?.readOnly == true,
                                            refreshPeriod: period, userFilter: user, ownKeyId: ownKeyId, policy: policy,
-                                           rotations: try loadRotations(), now: Date())
+                                           rotations: rotations, now: Date())
                 state.profile = configFile?.profile
                 state.notifyChanges = notify
-                let profiles = try configFile.map { try dashboardProfiles($0, starting: state, clients: clients, logger: logger) } ?? []
+                let profiles = try configFile.map { try dashboardProfiles($0, starting: state, rotations: rotations, clients: clients, logger: logger) } ?? []
                 do {
                     try await runDashboard(state: state, service: client, themeName: themeName, noColor: noColor, profiles: profiles)
                 } catch {
@@ -130,12 +131,10 @@ struct DashCommand: AsyncParsableCommand {
     /// alone: the flags and environment that chose the starting connection
     /// never send its key, endpoint or org to another profile. `--read-only`,
     /// `--refresh` and `--notify` hold for every profile.
-    private func dashboardProfiles(_ config: ConfigFile, starting: DashboardState, clients: ClientRegistry, logger: Logger) throws -> [DashboardProfile] {
+    private func dashboardProfiles(_ config: ConfigFile, starting: DashboardState, rotations: [PendingRotation],
+                                   clients: ClientRegistry, logger: Logger) throws -> [DashboardProfile] {
         guard !config.profiles.isEmpty else { return [] }
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["WHYLABS_API_KEY", "WHYLABS_API_ENDPOINT", "WHYLABS_DEFAULT_ORG_ID"] { environment[name] = nil }
-        let isolated = environment
-        let rotations = try loadRotations()
+        let isolated = ConnectionResolver.profileEnvironment(ProcessInfo.processInfo.environment)
         var list: [DashboardProfile] = []
         if starting.profile == nil {
             // The view started from the top level stays reachable.

@@ -50,8 +50,7 @@ struct ProfilesCommand: AsyncParsableCommand {
                 throw CommandFailure("no profile '\(Excerpt.of(chosen))' (known: \(file.profileNames.joined(separator: ", ")))", code: ExitStatus.config)
             }
             // Each profile from the config file alone, as the dashboard opens them.
-            var isolated = environment
-            for name in ["WHYLABS_API_KEY", "WHYLABS_API_ENDPOINT", "WHYLABS_DEFAULT_ORG_ID"] { isolated[name] = nil }
+            let isolated = ConnectionResolver.profileEnvironment(environment)
             var rows = [["", "PROFILE", "ENDPOINT", "ORG", "KEY FROM", "MODE"] + (check ? ["CHECK"] : [])]
             var firstFailure: Int32?
             for name in file.profileNames {

@@ -45,13 +45,17 @@ public struct PendingRotation: Sendable, Hashable, Codable {
         return (.readyToRevoke, record)
     }
 
-    /// The replacement's expiry: the lifetime the old key was created with,
-    /// counted from `now`; nil (never) when the old key never expires, 90
-    /// days when its creation time can't be read.
-    public static func replacementExpiry(of old: UserApiKey, now: Date) -> Date? {
+    /// The lifetime `old` was created with, in seconds; nil when it never
+    /// expires, 90 days when its creation time can't be read.
+    public static func lifetime(of old: UserApiKey) -> TimeInterval? {
         guard let expires = old.expirationTime?.date else { return nil }
-        guard let created = old.creationTime.date, expires > created else { return now.addingTimeInterval(90 * 86_400) }
-        return now.addingTimeInterval(expires.timeIntervalSince(created))
+        guard let created = old.creationTime.date, expires > created else { return 90 * 86_400 }
+        return expires.timeIntervalSince(created)
+    }
+
+    /// The replacement's expiry: the old key's lifetime counted from `now`; nil (never) when it never expired.
+    public static func replacementExpiry(of old: UserApiKey, now: Date) -> Date? {
+        lifetime(of: old).map { now.addingTimeInterval($0) }
     }
 }
 

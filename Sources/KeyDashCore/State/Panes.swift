@@ -115,12 +115,8 @@ public struct CreateForm: Sendable, Hashable {
         user = key.userId
         alias = key.alias ?? ""
         scopes = Set(key.scopes ?? [])
-        let lifetime: TimeInterval? = {
-            guard let exp = key.expirationTime?.date else { return nil }
-            guard let created = key.creationTime.date, exp > created else { return 90 * 86_400 }
-            return exp.timeIntervalSince(created)
-        }()
-        rotation = RotationPlan(old: KeyRef(keyId: key.keyId, userId: key.userId), scopes: key.scopes ?? [], lifetime: lifetime)
+        rotation = RotationPlan(old: KeyRef(keyId: key.keyId, userId: key.userId), scopes: key.scopes ?? [],
+                                lifetime: PendingRotation.lifetime(of: key))
         expiryChoices = ["same"] + Self.standardExpiryChoices
         expiryIndex = 0
         focus = .expiry
