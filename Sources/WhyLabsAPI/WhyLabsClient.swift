@@ -12,25 +12,10 @@ public protocol APIKeyService: Sendable {
     func getKey(keyId: String) async throws(APIError) -> UserApiKey
     func createKey(_ request: CreateKeyRequest) async throws(APIError) -> KeyChange
     func revokeKey(userId: String, keyId: String) async throws(APIError) -> KeyChange
-    /// The list handed over key by key as it is read.
-    func forEachListedKey(userId: String?, _ each: (UserApiKey) -> Void) async throws(APIError)
-    /// The same, unless the answer is byte for byte the one `previous` describes.
-    func forEachListedKey(userId: String?, unlessSameAs previous: ListDigest?,
-                          _ each: (UserApiKey) -> Void) async throws(APIError) -> ListAnswer
-}
-
-extension APIKeyService {
-    public func forEachListedKey(userId: String?, _ each: (UserApiKey) -> Void) async throws(APIError) {
-        for key in try await listKeys(userId: userId) { each(key) }
-    }
-
-    /// The list, read only when its bytes differ from the answer `previous`
-    /// describes. A service that can't tell always reads it.
-    public func forEachListedKey(userId: String?, unlessSameAs previous: ListDigest?,
-                                 _ each: (UserApiKey) -> Void) async throws(APIError) -> ListAnswer {
-        try await forEachListedKey(userId: userId, each)
-        return .read(nil)
-    }
+    /// The list read into `A` as it arrives, unless the answer is byte for
+    /// byte the one `previous` describes.
+    func readList<A: KeyListAccumulator>(userId: String?, unlessSameAs previous: ListDigest?,
+                                         into: A.Type) async throws(APIError) -> ListRead<A>
 }
 
 /// A keyed hash of a list answer's bytes (SipHash with this process's
@@ -43,16 +28,13 @@ public struct ListDigest: Hashable, Sendable {
     public init(_ bytes: UnsafeRawBufferPointer) {
         var hasher = Hasher()
         hasher.combine(bytes: bytes)
-        length = bytes.count
-        hash = hasher.finalize()
+        self.init(length: bytes.count, hash: hasher.finalize())
     }
-}
 
-public enum ListAnswer: Sendable, Hashable {
-    /// Byte for byte the answer the digest describes: nothing was read.
-    case unchanged
-    /// Read key by key; the digest of these bytes, when the service keeps one.
-    case read(ListDigest?)
+    init(length: Int, hash: Int) {
+        self.length = length
+        self.hash = hash
+    }
 }
 
 public struct CreateKeyRequest: Sendable, Hashable {
@@ -169,31 +151,23 @@ public final class WhyLabsClient: APIKeyService {
     // MARK: - Operations
 
     public func listKeys(userId: String?) async throws(APIError) -> [UserApiKey] {
-        var query: [(String, String)] = []
-        if let userId { query.append(("user_id", userId)) }
-        let answer = try await send(.GET, path: [], query: query, retrySafe: true)
-        return try decode(answer, KeyJSONDecoder.list)
+        guard case .read(let keys, _) = try await readList(userId: userId, unlessSameAs: nil, into: [UserApiKey].self) else {
+            return []  // unreachable: without a digest to match, the answer is always read
+        }
+        return keys
     }
 
-    /// The list, handed over key by key as it is read, so a caller can keep
-    /// it in a compact form of its own without an array of keys in between.
-    public func forEachListedKey(userId: String?, _ each: (UserApiKey) -> Void) async throws(APIError) {
-        _ = try await forEachListedKey(userId: userId, unlessSameAs: nil, each)
-    }
-
-    public func forEachListedKey(userId: String?, unlessSameAs previous: ListDigest?,
-                                 _ each: (UserApiKey) -> Void) async throws(APIError) -> ListAnswer {
+    /// The list decoded into `A` as its bytes arrive (a long one is never
+    /// held whole), unless they are byte for byte the answer `previous` describes.
+    public func readList<A: KeyListAccumulator>(userId: String?, unlessSameAs previous: ListDigest?,
+                                                into: A.Type) async throws(APIError) -> ListRead<A> {
         var query: [(String, String)] = []
         if let userId { query.append(("user_id", userId)) }
-        let answer = try await send(.GET, path: [], query: query, retrySafe: true)
-        let digest = answer.body.withUnsafeReadableBytes { ListDigest($0) }
-        if let previous, previous == digest { return .unchanged }
-        try decode(answer) { (bytes) throws(JSONShapeError) in try KeyJSONDecoder.forEachListed(in: bytes, each) }
-        return .read(digest)
+        return try await send(.GET, path: [], query: query, retrySafe: true, body: ListBody<A>(previous: previous)).output
     }
 
     public func getKey(keyId: String) async throws(APIError) -> UserApiKey {
-        let answer = try await send(.GET, path: [keyId], query: [], retrySafe: true)
+        let answer = try await send(.GET, path: [keyId], query: [], retrySafe: true, body: WholeBody())
         guard let key = try decode(answer, KeyJSONDecoder.keyResponse) else {
             throw .notFound(message: "Resource ApiKey with ID \(keyId) not found.", requestId: answer.requestId)
         }
@@ -208,20 +182,20 @@ public final class WhyLabsClient: APIKeyService {
         for scope in request.scopes { query.append(("scopes", scope)) }
         if let alias = request.alias { query.append(("alias", alias)) }
         // Never retried: a second create would make a second key.
-        let answer = try await send(.POST, path: [], query: query, retrySafe: false)
+        let answer = try await send(.POST, path: [], query: query, retrySafe: false, body: WholeBody())
         return KeyChange(key: try decode(answer, KeyJSONDecoder.key), requestId: answer.requestId)
     }
 
     public func revokeKey(userId: String, keyId: String) async throws(APIError) -> KeyChange {
-        let answer = try await send(.DELETE, path: [], query: [("user_id", userId), ("key_id", keyId)], retrySafe: false)
+        let answer = try await send(.DELETE, path: [], query: [("user_id", userId), ("key_id", keyId)], retrySafe: false, body: WholeBody())
         return KeyChange(key: try decode(answer, KeyJSONDecoder.key), requestId: answer.requestId)
     }
 
     // MARK: - Transport
 
-    struct Answer {
-        var status: Int
-        var body: ByteBuffer
+    /// A successful answer: what its body became, and the server's request id.
+    struct Answer<Output: Sendable> {
+        var output: Output
         var requestId: String?
     }
 
@@ -236,11 +210,12 @@ public final class WhyLabsClient: APIKeyService {
         return url
     }
 
-    private func send(_ method: HTTPMethod, path: [String], query: [(String, String)], retrySafe: Bool) async throws(APIError) -> Answer {
+    private func send<Body: AnswerBody>(_ method: HTTPMethod, path: [String], query: [(String, String)], retrySafe: Bool,
+                                        body: Body) async throws(APIError) -> Answer<Body.Output> {
         var attempt = 1
         while true {
             do {
-                return try await sendOnce(method, url: url(path: path, query: query))
+                return try await sendOnce(method, url: url(path: path, query: query), body: body)
             } catch {
                 let mayRetry: Bool
                 if retrySafe {
@@ -259,78 +234,60 @@ public final class WhyLabsClient: APIKeyService {
         }
     }
 
-    private func sendOnce(_ method: HTTPMethod, url: String) async throws(APIError) -> Answer {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "X-API-Key", value: configuration.apiKey)
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: configuration.userAgent)
-        let http = self.http, logger = self.logger, limit = configuration.maxBodyBytes, sending = request
+    /// One attempt. The answer is read on the connection's event loop as it
+    /// arrives (`AnswerReader`), and the deadline covers all of it: connect,
+    /// head and the whole body, so a server that trickles a byte now and then
+    /// still ends there.
+    private func sendOnce<Body: AnswerBody>(_ method: HTTPMethod, url: String, body: Body) async throws(APIError) -> Answer<Body.Output> {
         let total = configuration.totalTimeout
-        let answer: Answer
+        let reply: Reply<Body.Output>
         do {
-            answer = try await Self.withDeadline(total) {
-                let response = try await http.execute(sending, timeout: total, logger: logger)
-                let body: ByteBuffer
-                do {
-                    body = try await response.body.collect(upTo: limit)
-                } catch is NIOTooManyBytesError {
-                    throw APIError.tooLarge(limit: limit)
-                }
-                return Answer(status: Int(response.status.code), body: body,
-                              requestId: RequestId.clean(response.headers.first(name: "X-Request-Id")))
+            var request = try HTTPClient.Request(url: url, method: method)
+            request.headers.add(name: "X-API-Key", value: configuration.apiKey)
+            request.headers.add(name: "Accept", value: "application/json")
+            request.headers.add(name: "User-Agent", value: configuration.userAgent)
+            let task = http.execute(request: request, delegate: AnswerReader(body, limit: configuration.maxBodyBytes),
+                                    eventLoop: .indifferent, deadline: .now() + total, logger: logger)
+            reply = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
         } catch let error as APIError {
             throw error
-        } catch is DeadlineExceeded {
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
             throw .transport(.readTimeout, detail: "no complete answer within \(total.nanoseconds / 1_000_000_000)s")
         } catch {
             throw TransportErrorClassifier.classify(error)
         }
-        try Self.check(answer)
-        return answer
-    }
-
-    struct DeadlineExceeded: Error {}
-
-    /// Runs `work`, cancelling it when `limit` has passed (AsyncHTTPClient's
-    /// own deadline ends at the response head; the body could trickle forever).
-    static func withDeadline<T: Sendable>(_ limit: TimeAmount, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await work() }
-            group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(max(0, limit.nanoseconds)))
-                throw DeadlineExceeded()
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        guard let output = reply.output else {
+            throw Self.failure(status: reply.status, body: reply.errorText, requestId: reply.requestId)
         }
+        return Answer(output: output, requestId: reply.requestId)
     }
 
     /// Maps a non-2xx answer to the error a user interface can act on.
-    static func check(_ answer: Answer) throws(APIError) {
-        let status = answer.status
-        if (200..<300).contains(status) { return }
-        let bodyText = String(buffer: answer.body)
-        let body = try? JSONDecoder().decode(APIErrorBody.self, from: Data(bodyText.utf8))
-        let requestId = RequestId.clean(body?.requestId) ?? RequestId.clean(answer.requestId)
-        let message = body?.message ?? bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+    static func failure(status: Int, body: ByteBuffer, requestId headerId: String?) -> APIError {
+        let bodyText = String(buffer: body)
+        let parsed = try? JSONDecoder().decode(APIErrorBody.self, from: Data(bodyText.utf8))
+        let requestId = RequestId.clean(parsed?.requestId) ?? RequestId.clean(headerId)
+        let message = parsed?.message ?? bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
         switch status {
-        case 401: throw .unauthorized(requestId: requestId)
-        case 403: throw .forbidden(requestId: requestId)
-        case 404: throw .notFound(message: message.isEmpty ? "not found" : Excerpt.of(message), requestId: requestId)
-        case 429: throw .rateLimited(message: message.isEmpty ? "Too many requests. Please try again later." : Excerpt.of(message))
-        case 500..<600: throw .server(status: status, message: message.isEmpty ? "no details" : Excerpt.of(message), requestId: requestId)
-        default: throw .rejected(status: status, message: message.isEmpty ? "HTTP \(status)" : Excerpt.of(message), type: body?.type, requestId: requestId)
+        case 401: return .unauthorized(requestId: requestId)
+        case 403: return .forbidden(requestId: requestId)
+        case 404: return .notFound(message: message.isEmpty ? "not found" : Excerpt.of(message), requestId: requestId)
+        case 429: return .rateLimited(message: message.isEmpty ? "Too many requests. Please try again later." : Excerpt.of(message))
+        case 500..<600: return .server(status: status, message: message.isEmpty ? "no details" : Excerpt.of(message), requestId: requestId)
+        default: return .rejected(status: status, message: message.isEmpty ? "HTTP \(status)" : Excerpt.of(message), type: parsed?.type, requestId: requestId)
         }
     }
 
-    private func decode<T>(_ answer: Answer, _ read: (UnsafeRawBufferPointer) throws(JSONShapeError) -> T) throws(APIError) -> T {
-        let result = answer.body.withUnsafeReadableBytes { bytes in
+    private func decode<T>(_ answer: Answer<ByteBuffer>, _ read: (UnsafeRawBufferPointer) throws(JSONShapeError) -> T) throws(APIError) -> T {
+        let result = answer.output.withUnsafeReadableBytes { bytes in
             Result { () throws(JSONShapeError) in try read(bytes) }
         }
         guard case .success(let value) = result else {
-            throw .undecodable(excerpt: Excerpt.of(String(buffer: answer.body)))
+            throw .undecodable(excerpt: Excerpt.of(String(buffer: answer.output)))
         }
         return value
     }

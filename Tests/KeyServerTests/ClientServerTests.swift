@@ -77,13 +77,11 @@ import WhyLabsAPI
                 var count = 0
                 var sawUnchanged = false
                 for _ in 0..<5 where !sawUnchanged {
-                    var read: [UserApiKey] = []
-                    switch try await client.forEachListedKey(userId: nil, unlessSameAs: digest, { read.append($0) }) {
+                    switch try await client.readList(userId: nil, unlessSameAs: digest, into: [UserApiKey].self) {
                     case .unchanged:
                         sawUnchanged = true
-                        #expect(read.isEmpty, "nothing was decoded")
-                    case .read(let next):
-                        #expect(next != nil && next != digest)
+                    case .read(let read, let next):
+                        #expect(next != digest)
                         digest = next
                         count = read.count
                     }
@@ -91,8 +89,7 @@ import WhyLabsAPI
                 #expect(sawUnchanged)
                 #expect(count >= 2)
                 _ = try await client.createKey(CreateKeyRequest(userId: "user-9"))
-                var changed: [UserApiKey] = []
-                guard case .read = try await client.forEachListedKey(userId: nil, unlessSameAs: digest, { changed.append($0) }) else {
+                guard case .read(let changed, _) = try await client.readList(userId: nil, unlessSameAs: digest, into: [UserApiKey].self) else {
                     Issue.record("a changed answer must be read")
                     return
                 }

@@ -43,12 +43,12 @@ public actor EffectRunner {
                 var result: Result<KeySnapshot, APIError>
                 do throws(APIError) {
                     if perUser.isEmpty {
-                        // Decoded straight into records: no array of keys in between.
-                        var records = KeyRecords()
-                        switch try await service.forEachListedKey(userId: nil, unlessSameAs: previous, { records.upsert($0) }) {
+                        // Decoded straight into records as the answer arrives:
+                        // no array of keys, and a long answer never held whole.
+                        switch try await service.readList(userId: nil, unlessSameAs: previous, into: KeyRecords.self) {
                         case .unchanged:
                             return .listUnchanged(at: clock.now())
-                        case .read(let digest):
+                        case .read(let records, let digest):
                             await self.remember(digest)
                             result = .success(KeySnapshot(records: records, rules: rules))
                         }

@@ -265,3 +265,8 @@ public struct KeyRecords: Sendable {
         return record
     }
 }
+
+extension KeyRecords: KeyListAccumulator {
+    /// A listed key, read straight off the answer.
+    public mutating func add(_ key: UserApiKey) { upsert(key) }
+}

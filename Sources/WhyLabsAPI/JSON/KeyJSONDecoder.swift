@@ -28,6 +28,32 @@ public enum KeyJSONDecoder {
         try s.expectEnd()
     }
 
+    /// A list whose every element is `{}`: what `KeyListStream` leaves of a
+    /// list once its keys are decoded, checked exactly as `forEachListed`
+    /// checks the whole (first `items` wins, other members well formed).
+    static func checkListSkeleton(_ bytes: UnsafeRawBufferPointer) throws(JSONShapeError) {
+        var s = JSONScanner(bytes)
+        var sawItems = false
+        try s.enter(UInt8(ascii: "{"), depth: 0)
+        var first = true
+        while let name = try s.nextMember(&first) {
+            if name.equals("items") && !sawItems {
+                sawItems = true
+                try s.enter(UInt8(ascii: "["), depth: 1)
+                var firstItem = true
+                while try s.nextElement(&firstItem) {
+                    try s.enter(UInt8(ascii: "{"), depth: 2)
+                    var none = true
+                    guard try s.nextMember(&none) == nil else { throw s.fail("expected a key object") }
+                }
+            } else {
+                try s.skipValue(depth: 1)
+            }
+        }
+        guard sawItems else { throw JSONShapeError(offset: 0, reason: "no \"items\" member") }
+        try s.expectEnd()
+    }
+
     public static func list(_ bytes: UnsafeRawBufferPointer) throws(JSONShapeError) -> [UserApiKey] {
         var keys: [UserApiKey] = []
         keys.reserveCapacity(bytes.count / 200)  // about what the service sends per key

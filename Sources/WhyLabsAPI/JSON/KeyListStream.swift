@@ -1,0 +1,161 @@
+/// Reads a list answer, `{"items": [...]}`, as it arrives, chunk by chunk:
+/// each key object is decoded as soon as its last byte is in, so the whole
+/// answer is never held (100,000 keys are about 22 MB of JSON).
+///
+/// A light pass over the bytes finds where each element of the first
+/// top-level `items` array starts and ends (strings, escapes and nesting
+/// tracked; nothing else interpreted). Each element is decoded strictly by
+/// `KeyJSONDecoder`, and everything around the elements (the "skeleton",
+/// with each element replaced by `{}`) is checked at the end by the same
+/// scanner as a whole document. So the stream accepts exactly what
+/// `KeyJSONDecoder.forEachListed` accepts, whatever the chunk boundaries.
+public struct KeyListStream: Sendable {
+    private enum Items: Sendable { case before, named, inside, after }
+
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    /// At depth 1, whether the next string is a member name.
+    private var expectingName = false
+    private var collectingName = false
+    private var name: [UInt8] = []
+    private var items = Items.before
+    /// The current element's bytes, when it began in an earlier chunk.
+    private var element: [UInt8] = []
+    private var inElement = false
+    private var skeleton: [UInt8] = []
+    private var consumed = 0
+    /// The first bytes of the answer, for an error's excerpt.
+    public private(set) var head: [UInt8] = []
+
+    public init() {}
+
+    /// Bytes read so far.
+    public var count: Int { consumed }
+
+    /// The next chunk; `each` is called for every key completed in it.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ each: (UserApiKey) -> Void) throws(JSONShapeError) {
+        if head.count < 200 { head.append(contentsOf: bytes.prefix(200 - head.count)) }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        let n = bytes.count
+        // Where the bytes not yet copied (to the skeleton or the element) begin.
+        var pending = 0
+        var i = 0
+        while i < n {
+            let b = base.load(fromByteOffset: i, as: UInt8.self)
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if b == UInt8(ascii: "\"") {
+                    inString = false
+                    if collectingName {
+                        collectingName = false
+                        if items == .before && isItems(name) { items = .named }
+                    }
+                    i += 1
+                    continue
+                }
+                if collectingName && name.count <= 64 { name.append(b) }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""):
+                inString = true
+                if depth == 1 {
+                    if expectingName {
+                        collectingName = true
+                        name.removeAll(keepingCapacity: true)
+                    } else if items == .named {
+                        items = .after
+                    }
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if items == .inside && depth == 2 && b == UInt8(ascii: "{") && !inElement {
+                    skeleton.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[pending..<i]))
+                    pending = i
+                    inElement = true
+                } else if depth == 1 && items == .named {
+                    items = b == UInt8(ascii: "[") ? .inside : .after
+                }
+                depth += 1
+                if depth == 1 { expectingName = b == UInt8(ascii: "{") }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if inElement && depth == 2 {
+                    let key: UserApiKey
+                    if element.isEmpty {
+                        key = try Self.decode(UnsafeRawBufferPointer(rebasing: bytes[pending...i]), at: consumed + pending)
+                    } else {
+                        element.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[pending...i]))
+                        let at = consumed + i + 1 - element.count
+                        let decoded = element.withUnsafeBytes { all in
+                            Result { () throws(JSONShapeError) in try Self.decode(all, at: at) }
+                        }
+                        key = try decoded.get()
+                        element.removeAll(keepingCapacity: true)
+                    }
+                    each(key)
+                    inElement = false
+                    skeleton.append(UInt8(ascii: "{"))
+                    skeleton.append(UInt8(ascii: "}"))
+                    pending = i + 1
+                } else if depth == 1 && items == .inside {
+                    items = .after
+                } else if depth < 0 {
+                    throw JSONShapeError(offset: consumed + i, reason: "unbalanced '\(Character(Unicode.Scalar(b)))'")
+                }
+            case UInt8(ascii: ":"):
+                if depth == 1 { expectingName = false }
+            case UInt8(ascii: ","):
+                if depth == 1 {
+                    expectingName = true
+                    if items == .named { items = .after }
+                }
+            case 0x20, 0x0A, 0x0D, 0x09:
+                break
+            default:
+                // A number or literal as the value of the first "items".
+                if depth == 1 && items == .named { items = .after }
+            }
+            i += 1
+        }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[pending..<n])
+        if inElement { element.append(contentsOf: rest) } else { skeleton.append(contentsOf: rest) }
+        consumed += n
+    }
+
+    /// After the last chunk: the document around the keys must be a list.
+    public func finish() throws(JSONShapeError) {
+        guard !inElement, !inString else { throw JSONShapeError(offset: consumed, reason: "the answer ends inside a value") }
+        let checked = skeleton.withUnsafeBytes { bytes in
+            Result { () throws(JSONShapeError) in try KeyJSONDecoder.checkListSkeleton(bytes) }
+        }
+        try checked.get()
+    }
+
+    private static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(JSONShapeError) -> UserApiKey {
+        do throws(JSONShapeError) {
+            var scanner = JSONScanner(bytes)
+            let key = try KeyJSONDecoder.key(&scanner, depth: 2)
+            try scanner.expectEnd()
+            return key
+        } catch {
+            throw JSONShapeError(offset: offset + error.offset, reason: error.reason)
+        }
+    }
+
+    /// Whether a member name (its bytes between the quotes) is `items`,
+    /// escapes included (`"ite\u006ds"` is the same name).
+    private func isItems(_ raw: [UInt8]) -> Bool {
+        guard raw.contains(UInt8(ascii: "\\")) else { return raw.elementsEqual("items".utf8) }
+        guard raw.count <= 64 else { return false }
+        let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
+        return quoted.withUnsafeBytes { bytes in
+            var scanner = JSONScanner(bytes)
+            return (try? scanner.string()) == "items"
+        }
+    }
+}
