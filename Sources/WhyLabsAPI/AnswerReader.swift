@@ -8,6 +8,12 @@ import NIOHTTP1
 public protocol KeyListAccumulator: Sendable {
     init()
     mutating func add(_ key: UserApiKey)
+    /// The answer's length, when the server sent it, before any key.
+    mutating func expect(answerBytes: Int)
+}
+
+extension KeyListAccumulator {
+    public mutating func expect(answerBytes: Int) {}
 }
 
 extension Array: KeyListAccumulator where Element == UserApiKey {
@@ -65,7 +71,10 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
     }
 
     mutating func start(contentLength: Int?) {
-        if let contentLength, contentLength > 0 { held.reserveCapacity(min(contentLength, streamAbove)) }
+        if let contentLength, contentLength > 0 {
+            held.reserveCapacity(min(contentLength, streamAbove))
+            keys.expect(answerBytes: contentLength)
+        }
     }
 
     mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(APIError) {

@@ -43,6 +43,7 @@ struct DashCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        HeapTrim.prepare()
         try await reportingFailures {
             let environment = ProcessInfo.processInfo.environment
             let configFile = try connection.configFile(environment: environment)

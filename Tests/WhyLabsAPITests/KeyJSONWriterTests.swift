@@ -33,6 +33,11 @@ import Testing
             if seed % 7 == 0, !keys.isEmpty { keys[0].key = "secret.\u{7F}\u{9B}\u{202E}\u{E0041}/\"\\" }
             let ours = String(decoding: KeyJSONWriter.list(keys, style: .pretty), as: UTF8.self)
             #expect(ours == (try Self.reference(ListUserApiKeys(items: keys))), "seed \(seed)")
+            // Written key by key as a list answer arrives: the same bytes.
+            var streamed = KeyJSONWriter.PrettyList()
+            streamed.expect(answerBytes: 100 * keys.count)
+            for key in keys { streamed.add(key) }
+            #expect(String(decoding: streamed.finish(), as: UTF8.self) == ours, "seed \(seed), written as read")
             if let first = keys.first {
                 #expect(String(decoding: KeyJSONWriter.key(first, style: .pretty), as: UTF8.self) == (try Self.reference(first)))
                 #expect(String(decoding: KeyJSONWriter.keyResponse(first, style: .pretty), as: UTF8.self)

@@ -11,4 +11,11 @@ int kd_disable_core_dumps(void);
 /// after refresh though nothing leaks.
 int kd_release_free_memory(void);
 
+/// Keeps every allocation of 128 KiB or more in its own mapping, returned to
+/// the system when freed (mallopt M_MMAP_THRESHOLD, fixed). glibc otherwise
+/// raises the threshold after the first large free, and a list's arrays then
+/// come from the heap, where a refresh holding the old list and the new one
+/// leaves a peak that stays resident.
+int kd_return_large_blocks_promptly(void);
+
 #endif

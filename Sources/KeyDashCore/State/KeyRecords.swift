@@ -56,6 +56,11 @@ public struct KeyRecords: Sendable {
     }
 
     public var count: Int { records.count }
+
+    public mutating func reserve(_ count: Int) {
+        records.reserveCapacity(count)
+        slots.reserveCapacity(count)
+    }
     public var isEmpty: Bool { records.isEmpty }
 
     /// Every slot, in the order the keys arrived.
@@ -269,4 +274,11 @@ public struct KeyRecords: Sendable {
 extension KeyRecords: KeyListAccumulator {
     /// A listed key, read straight off the answer.
     public mutating func add(_ key: UserApiKey) { upsert(key) }
+
+    /// Room for the keys an answer of this length holds (the service sends
+    /// about 220 bytes a key), so the arrays are not regrown and copied
+    /// while a long list arrives.
+    public mutating func expect(answerBytes: Int) {
+        reserve(min(answerBytes / 180, 2_000_000))
+    }
 }

@@ -9,7 +9,7 @@ import Foundation
 /// Strings escape `"`, `\` and C0 as JSON requires, and also DEL, C1, bidi
 /// and invisible characters as `\uXXXX`: the data stays exact for a parser,
 /// and nothing raw reaches a terminal that shows it.
-public struct KeyJSONWriter {
+public struct KeyJSONWriter: Sendable {
     public enum Style: Sendable { case compact, pretty }
 
     public private(set) var bytes: [UInt8] = []
@@ -36,6 +36,37 @@ public struct KeyJSONWriter {
         w.close(UInt8(ascii: "}"))
         w.finish()
         return w.bytes
+    }
+
+    /// `list(keys, style: .pretty)` written as the keys arrive: a list
+    /// answer becomes output with no array of keys in between.
+    public struct PrettyList: KeyListAccumulator {
+        private var writer: KeyJSONWriter
+
+        public init() {
+            writer = KeyJSONWriter(style: .pretty, capacity: 4096)
+            writer.open(UInt8(ascii: "{"))
+            writer.member("items")
+            writer.open(UInt8(ascii: "["))
+        }
+
+        public mutating func expect(answerBytes: Int) {
+            // Pretty output runs about 1.6 times the compact answer.
+            writer.bytes.reserveCapacity(min(answerBytes, 64 << 20) * 7 / 4)
+        }
+
+        public mutating func add(_ key: UserApiKey) {
+            writer.element()
+            writer.key(key)
+        }
+
+        /// The whole document.
+        public consuming func finish() -> [UInt8] {
+            writer.close(UInt8(ascii: "]"))
+            writer.close(UInt8(ascii: "}"))
+            writer.finish()
+            return writer.bytes
+        }
     }
 
     /// `{"key":{...}}`, or `{}` for none.
