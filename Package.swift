@@ -81,6 +81,8 @@ let package = Package(
                 "CProcessHardening",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // A misbehaving WhyLabs-shaped server for the fault tests (not shipped).

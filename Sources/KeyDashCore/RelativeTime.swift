@@ -14,7 +14,10 @@ public enum RelativeTime {
         case ..<(86_400 * 365): text = "\(Int(magnitude / 86_400))d"
         default:
             let years = magnitude / (86_400 * 365.25)
-            text = years < 10 ? String(format: "%.1fy", years) : "\(Int(years))y"
+            // One decimal below ten years, as "%.1f" rounds it (ties to even),
+            // without a formatter on the render path.
+            let tenths = Int((years * 10).rounded(.toNearestOrEven))
+            text = years < 10 ? "\(tenths / 10).\(tenths % 10)y" : "\(Int(years))y"
         }
         return delta < 0 ? "\(text) ago" : "in \(text)"
     }

@@ -97,9 +97,14 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
         let digest = ListDigest(length: length, hash: hasher.finalize())
         if let previous, previous == digest { return .unchanged }
         if !streaming {
+            // All here: one pass of the whole-document decoder.
             let all = held
             held = []
-            try read(all)
+            let failed = all.withUnsafeBytes { bytes in
+                (try? KeyJSONDecoder.forEachListed(in: bytes) { keys.add($0) }) == nil
+            }
+            if failed { throw .undecodable(excerpt: Excerpt.of(String(decoding: all.prefix(200), as: UTF8.self))) }
+            return .read(keys, digest)
         }
         do {
             try stream.finish()

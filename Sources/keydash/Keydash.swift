@@ -1,5 +1,7 @@
 import ArgumentParser
 import CProcessHardening
+import NIOCore
+import NIOPosix
 import WhyLabsAPI
 
 @main
@@ -24,8 +26,13 @@ struct Keydash: AsyncParsableCommand {
 
     /// Every command may hold a key (the dashboard and CLI the user's, serve
     /// its admin key, create a new secret): no core dump may carry one.
+    ///
+    /// Swift concurrency runs its tasks on NIO's event loops, the threads
+    /// that do the I/O: a request and the task awaiting it share a thread
+    /// instead of waking one another's.
     static func main() async {
         _ = kd_disable_core_dumps()
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -101,6 +101,16 @@ import WhyLabsAPI
         #expect(RelativeTime.describe(now.addingTimeInterval(5 * 86_400), now: now) == "in 5d")
         #expect(RelativeTime.describe(now.addingTimeInterval(-400 * 86_400), now: now) == "1.1y ago")
     }
+
+    /// Years below ten keep one decimal, exactly as "%.1f" writes it.
+    @Test func yearsReadAsPrintfWritesThem() {
+        for hours in stride(from: 365 * 24, through: 3653 * 24, by: 7) {
+            let seconds = Double(hours) * 3600 + 0.25
+            let years = seconds / (86_400 * 365.25)
+            let expected = years < 10 ? String(format: "%.1fy", years) : "\(Int(years))y"
+            #expect(RelativeTime.describe(now.addingTimeInterval(-seconds), now: now) == expected + " ago", "\(hours) hours")
+        }
+    }
 }
 
 /// RFC 4180 fields of one record, unquoted.

@@ -118,4 +118,24 @@ import WhyLabsAPI
             #expect(used <= width + 1)
         }
     }
+
+    /// Printable ASCII takes a path of its own into the frame (a cell per
+    /// byte); it must place exactly what the grapheme path places, cut and all.
+    @Test func asciiTextIsPlacedAsTheGeneralPathPlacesIt() {
+        var seed: UInt64 = 0xA5C11
+        func next() -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: seed >> 33)
+        }
+        for round in 0..<400 {
+            let length = next() % 30
+            let text = String((0..<length).map { _ in Character(Unicode.Scalar(UInt8(0x20 + next() % 95))) })
+            let x = next() % 20, limit = 1 + next() % 25, ascii = round % 2 == 0
+            var fast = Frame(width: 40, height: 2, ascii: ascii)
+            var general = Frame(width: 40, height: 2, ascii: ascii)
+            let used = fast.put(text, x: x, y: 1, role: .row_selected, maxWidth: limit)
+            let expected = general.putCharacters(text, x: x, y: 1, role: .row_selected, limit: min(limit, 40 - x))
+            #expect(used == expected && fast == general, "\(text.debugDescription) at \(x), limit \(limit)")
+        }
+    }
 }

@@ -69,6 +69,37 @@ public struct Frame: Sendable, Hashable {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(maxWidth ?? (width - x), width - x)
         guard limit > 0 else { return 0 }
+        if x >= 0, let used = putPrintableASCII(text, x: x, y: y, role: role, limit: limit) { return used }
+        return putCharacters(text, x: x, y: y, role: role, limit: limit)
+    }
+
+    /// One cell per byte, for text that is all printable ASCII (most of what
+    /// a screen holds): what `putCharacters` does, without breaking the text
+    /// into graphemes. Nil for any other text.
+    private mutating func putPrintableASCII(_ text: String, x: Int, y: Int, role: ThemeRole, limit: Int) -> Int? {
+        let placed = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            for byte in bytes where byte < 0x20 || byte >= 0x7F { return nil }
+            let cut = bytes.count > limit
+            let shown = cut ? limit - 1 : bytes.count
+            var column = x
+            for byte in bytes.prefix(shown) {
+                self[column, y] = Cell(Self.asciiText[Int(byte)], role)
+                column += 1
+            }
+            if cut {
+                self[column, y] = Cell(ascii ? "~" : "…", role)
+                column += 1
+            }
+            return column - x
+        }
+        return placed ?? nil
+    }
+
+    private static let asciiText: [String] = (0..<128).map { String(Unicode.Scalar(UInt8($0))) }
+
+    /// The general case: grapheme by grapheme, wide characters over two
+    /// cells, combining marks with the character before them.
+    mutating func putCharacters(_ text: String, x: Int, y: Int, role: ThemeRole, limit: Int) -> Int {
         let fitted = DisplayText.truncate(ascii ? DisplayText.sanitize(text, ascii: true) : text, to: limit, ascii: ascii)
         var column = x
         for character in fitted {

@@ -129,7 +129,12 @@ public final class DashboardApp: @unchecked Sendable {
             let ready = poll(&fds, 2, pollTimeout())
             if ready < 0 && errno != EINTR { break }
 
-            dispatch(.tick(Date()), loop)
+            let woke = Date()
+            dispatch(.tick(woke), loop)
+            if let due = refreshDueAt, woke >= due {
+                refreshDueAt = nil
+                dispatch(.refreshDue, loop)
+            }
             dirty = true
             if fds[0].revents != 0 {
                 guard handleInput(fds[0].revents, &loop, rows: &rows, columns: &columns) else { break }  // end of input
@@ -193,6 +198,7 @@ public final class DashboardApp: @unchecked Sendable {
         opened.state.profiles = summaries
         let leaving = View(state: state, effects: loop.effects)
         leaving.effects.send(reduce(&leaving.state, .suspend))
+        refreshDueAt = nil  // the leaving view's; the view shown schedules its own
         views[current] = leaving
         current = name
         state = opened.state
@@ -217,6 +223,10 @@ public final class DashboardApp: @unchecked Sendable {
             case .applyTheme(let index):
                 if themeNames.indices.contains(index) { switchTheme(to: themeNames[index], terminal: loop.terminal) }
             case .quit: break
+            // The view on screen refreshes on the loop's own timer (poll's
+            // timeout): no timer task, no thread woken but this one.
+            case .scheduleRefresh(let delay): refreshDueAt = Date().addingTimeInterval(delay)
+            case .cancelRefresh: refreshDueAt = nil
             default: forRunner.append(effect)
             }
         }
@@ -226,6 +236,9 @@ public final class DashboardApp: @unchecked Sendable {
     private func dispatch(_ action: Action, _ loop: Loop) {
         perform(reduce(&state, action), loop)
     }
+
+    /// When the view on screen refreshes next; nil while none is scheduled.
+    private var refreshDueAt: Date?
 
     /// A switch asked for by the reducer, carried out once the action is done.
     private var pendingSwitch: String?
@@ -254,7 +267,10 @@ public final class DashboardApp: @unchecked Sendable {
     private func pollTimeout() -> Int32 {
         let wait = Renderer.secondsUntilLabelsChange(state)
         let messageWait = state.message.map { max(0.5, 8.5 - state.now.timeIntervalSince($0.at)) } ?? wait
-        return Int32(max(50, min(60_000, min(wait, messageWait) * 1000)))
+        let labels = max(50, min(60_000, min(wait, messageWait) * 1000))
+        // Rounded up, so the wake-up for a refresh is never a hair early (and then twice).
+        let refresh = refreshDueAt.map { max(1, ($0.timeIntervalSinceNow * 1000).rounded(.up)) } ?? labels
+        return Int32(min(labels, refresh))
     }
 
     /// Keys from the terminal. False when input has ended: a hangup, an

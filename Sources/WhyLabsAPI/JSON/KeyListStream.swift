@@ -28,6 +28,9 @@ public struct KeyListStream: Sendable {
     /// The first bytes of the answer, for an error's excerpt.
     public private(set) var head: [UInt8] = []
 
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
     public init() {}
 
     /// Bytes read so far.
@@ -59,6 +62,16 @@ public struct KeyListStream: Sendable {
                 }
                 if collectingName && name.count <= 64 { name.append(b) }
                 i += 1
+                // The plain run of a string, eight bytes at a time while none
+                // is a quote or a backslash (a name is read byte by byte).
+                if !escaped && !collectingName {
+                    while i + 8 <= n {
+                        let word = UInt64(littleEndian: (base + i).loadUnaligned(as: UInt64.self))
+                        let quote = word ^ (Self.ones &* 0x22), slash = word ^ (Self.ones &* 0x5C)
+                        if ((quote &- Self.ones) & ~quote | (slash &- Self.ones) & ~slash) & Self.highs != 0 { break }
+                        i += 8
+                    }
+                }
                 continue
             }
             switch b {
