@@ -43,7 +43,7 @@ public struct KeyDiff: Sendable, Hashable {
 
     /// Between two lists in the dashboard's compact form.
     public static func between(_ old: KeyRecords, _ new: KeyRecords) -> KeyDiff {
-        let slots = Slots.between(old, KeyIndex(old), new, KeyIndex(new))
+        let slots = Slots.between(old, new)
         return KeyDiff(changes: slots.changes(old, new, in: slots.all))
     }
 
@@ -62,23 +62,29 @@ public struct KeyDiff: Sendable, Hashable {
         var isEmpty: Bool { entries.isEmpty }
         var all: Range<Int> { entries.indices }
 
-        /// Walks both key-id orders (built with the lists, off the input path).
-        static func between(_ old: KeyRecords, _ oldIndex: KeyIndex, _ new: KeyRecords, _ newIndex: KeyIndex) -> Slots {
+        /// Walks both lists in key-id order side by side (each kept in that
+        /// order with its records): no lookup per key.
+        static func between(_ old: KeyRecords, _ new: KeyRecords) -> Slots {
             var appeared: [Entry] = [], changed: [Entry] = [], used: [Entry] = [], vanished: [Entry] = []
-            let byId = SortOrder(column: .keyId, ascending: true)
-            for slot in newIndex.ordered(byId, new, now: .distantPast) {
-                guard let before = old.slot(of: new.keyId(at: Int(slot))) else {
-                    appeared.append(Entry(kind: .appeared, old: -1, new: slot))
-                    continue
+            let before = old.byId, after = new.byId
+            var i = 0, j = 0
+            while i < before.count || j < after.count {
+                let o = i < before.count ? before[i] : -1, n = j < after.count ? after[j] : -1
+                if o < 0 || (n >= 0 && new.keyId(at: Int(n)) < old.keyId(at: Int(o))) {
+                    appeared.append(Entry(kind: .appeared, old: -1, new: n))
+                    j += 1
+                } else if n < 0 || old.keyId(at: Int(o)) < new.keyId(at: Int(n)) {
+                    vanished.append(Entry(kind: .vanished, old: o, new: -1))
+                    i += 1
+                } else {
+                    switch old.difference(at: Int(o), from: new, at: Int(n)) {
+                    case .none: break
+                    case .lastUsedOnly: used.append(Entry(kind: .used, old: o, new: n))
+                    case .more: changed.append(Entry(kind: .changed, old: o, new: n))
+                    }
+                    i += 1
+                    j += 1
                 }
-                switch old.difference(at: before, from: new, at: Int(slot)) {
-                case .none: break
-                case .lastUsedOnly: used.append(Entry(kind: .used, old: Int32(before), new: slot))
-                case .more: changed.append(Entry(kind: .changed, old: Int32(before), new: slot))
-                }
-            }
-            for slot in oldIndex.ordered(byId, old, now: .distantPast) where new.slot(of: old.keyId(at: Int(slot))) == nil {
-                vanished.append(Entry(kind: .vanished, old: slot, new: -1))
             }
             return Slots(entries: appeared + changed + used + vanished)
         }

@@ -10,10 +10,13 @@ public protocol KeyListAccumulator: Sendable {
     mutating func add(_ key: UserApiKey)
     /// The answer's length, when the server sent it, before any key.
     mutating func expect(answerBytes: Int)
+    /// After the last key of a well-formed answer.
+    mutating func finishList()
 }
 
 extension KeyListAccumulator {
     public mutating func expect(answerBytes: Int) {}
+    public mutating func finishList() {}
 }
 
 extension Array: KeyListAccumulator where Element == UserApiKey {
@@ -104,6 +107,7 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
                 (try? KeyJSONDecoder.forEachListed(in: bytes) { keys.add($0) }) == nil
             }
             if failed { throw .undecodable(excerpt: Excerpt.of(String(decoding: all.prefix(200), as: UTF8.self))) }
+            keys.finishList()
             return .read(keys, digest)
         }
         do {
@@ -111,6 +115,7 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
         } catch {
             throw undecodable
         }
+        keys.finishList()
         return .read(keys, digest)
     }
 

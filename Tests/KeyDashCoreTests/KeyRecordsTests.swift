@@ -43,6 +43,38 @@ import WhyLabsAPI
         #expect(!storedStrings(in: records).contains { $0.hasPrefix("secret-") })
     }
 
+    /// Keys arriving in any order, ids repeated (the last one wins, in the
+    /// first one's slot), and single upserts after: the key-id order and the
+    /// lookup by id agree with a plain dictionary of the same keys.
+    @Test func findsKeysByIdInAnyArrivalOrderWithRepeats() {
+        var generator = SystemRandomNumberGenerator()
+        let pool = Self.oddKeys().shuffled(using: &generator)
+        for round in 0..<20 {
+            var arriving: [UserApiKey] = []
+            var expected: [String: UserApiKey] = [:]
+            var firstSeen: [String] = []
+            for i in 0..<(40 + round * 13) {
+                var key = pool[(i * 7 + round) % pool.count]
+                if i % 5 == 0 { key.alias = "again \(i)" }
+                if expected[key.keyId] == nil { firstSeen.append(key.keyId) }
+                expected[key.keyId] = key.withoutSecret
+                arriving.append(key)
+            }
+            var records = KeyRecords()
+            for key in arriving { records.add(key) }
+            records.finishList()
+            #expect(records.count == expected.count, "round \(round)")
+            #expect(records.slotRange.map { records.keyId(at: $0) } == firstSeen, "slots in order of first arrival")
+            #expect(records.byId.map { records.keyId(at: Int($0)) } == expected.keys.sorted(), "round \(round)")
+            for (id, key) in expected { #expect(records[id] == key, "\(id)") }
+            #expect(records.slot(of: "no such key") == nil)
+            let extra = makeKey("ZZ-\(round)")
+            let slot = records.upsert(extra)
+            #expect(records.slot(of: extra.keyId) == slot)
+            #expect(records.byId.map { records.keyId(at: Int($0)) } == (Array(expected.keys) + [extra.keyId]).sorted())
+        }
+    }
+
     @Test func statusAndHygieneAgreeWithTheirDefinitionsAtAnyTime() {
         let keys = Self.oddKeys() + (0..<50).map { makeKey("E\($0)", expiresInDays: Double($0) / 4 - 3, usedDaysAgo: Double($0) * 2 + 60) }
         let records = KeyRecords(keys)

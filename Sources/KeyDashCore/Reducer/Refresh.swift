@@ -132,7 +132,7 @@ extension DashboardState {
             if let old = keys[id] { freshIndex.update(fresh.upsert(old), in: fresh); merged = true }
         }
         defer { keysAreLastAnswer = !merged }
-        let diff = hasLoaded ? KeyDiff.Slots.between(keys, index, fresh, freshIndex) : KeyDiff.Slots()
+        let diff = hasLoaded ? KeyDiff.Slots.between(keys, fresh) : KeyDiff.Slots()
         // An unchanged list (the usual case for an idle monitor) costs nothing more.
         if hasLoaded, diff.isEmpty, fresh.count == keys.count, !marks.values.contains(where: { $0 != .revoking }) {
             listFetchedAt = at

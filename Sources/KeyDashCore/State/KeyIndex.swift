@@ -65,10 +65,8 @@ public struct KeyIndex: Sendable {
 
     public init(_ records: KeyRecords, now: Date = Date(), rules: HygieneRules = .defaults) {
         let n = records.count
-        var keyIds = [String]()
-        keyIds.reserveCapacity(n)
-        for slot in records.slotRange { keyIds.append(records.keyId(at: slot)) }
-        let byId = (0..<Int32(n)).sorted { keyIds[Int($0)] < keyIds[Int($1)] }
+        // The records keep their key-id order: shared, not sorted again.
+        let byId = records.byId
         var idRank = [Int32](repeating: 0, count: n)
         for (rank, slot) in byId.enumerated() { idRank[Int(slot)] = Int32(rank) }
         orders[.keyId] = Order(slots: byId, tied: [Bool](repeating: false, count: n))
