@@ -82,7 +82,10 @@ public struct KeyIndex: Sendable {
             for i in slots.indices.dropFirst() where values[Int(slots[i])] == values[Int(slots[i - 1])] { tied[i] = true }
             return Order(slots: slots, tied: tied)
         }
-        /// Strings that repeat (users, scope sets) are ranked once each.
+        /// Each slot's rank among the distinct values. Strings that repeat
+        /// (users, scope sets) are ranked once each; past a few thousand
+        /// distinct ones (aliases, mostly unique) the slots are sorted by value
+        /// instead, so no table of 100,000 strings is built beside the list.
         func ranked(_ text: (Int) -> String) -> [Int32] {
             var distinct: [String: Int32] = [:]
             var perSlot = [Int32](repeating: 0, count: n)
@@ -90,6 +93,7 @@ public struct KeyIndex: Sendable {
             for slot in 0..<n {
                 let value = text(slot)
                 if let id = distinct[value] { perSlot[slot] = id } else {
+                    guard values.count < 4096 else { return rankedBySorting(text) }
                     distinct[value] = Int32(values.count)
                     perSlot[slot] = Int32(values.count)
                     values.append(value)
@@ -97,7 +101,19 @@ public struct KeyIndex: Sendable {
             }
             var rankOf = [Int32](repeating: 0, count: values.count)
             for (rank, id) in values.indices.sorted(by: { values[$0] < values[$1] }).enumerated() { rankOf[id] = Int32(rank) }
-            return perSlot.map { rankOf[Int($0)] }
+            for slot in 0..<n { perSlot[slot] = rankOf[Int(perSlot[slot])] }
+            return perSlot
+        }
+        func rankedBySorting(_ text: (Int) -> String) -> [Int32] {
+            let values = (0..<n).map(text)
+            let sorted = (0..<Int32(n)).sorted { values[Int($0)] < values[Int($1)] }
+            var rank = [Int32](repeating: 0, count: n)
+            var current: Int32 = 0
+            for i in sorted.indices {
+                if i > 0 && values[Int(sorted[i])] != values[Int(sorted[i - 1])] { current += 1 }
+                rank[Int(sorted[i])] = current
+            }
+            return rank
         }
         orders[.alias] = order(ranked { (records.alias(at: $0) ?? "").lowercased() })
         orders[.user] = order(ranked { records.userId(at: $0) })
