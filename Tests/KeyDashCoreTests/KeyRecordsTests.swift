@@ -75,6 +75,54 @@ import WhyLabsAPI
         }
     }
 
+    /// A new list's index built with the old list as its basis is the index
+    /// built from nothing, whatever changed; and the columns that did not
+    /// change are shared with the old index, not copied.
+    @Test func anIndexBuiltOnTheListBeforeIsTheSameIndex() {
+        let keys = Self.oddKeys()
+        let old = KeyRecords(keys)
+        let oldIndex = KeyIndex(old, now: t0)
+        let basis = ListBasis(records: old, index: oldIndex)
+        func changed(_ change: (inout UserApiKey, Int) -> Void) -> [UserApiKey] {
+            keys.enumerated().map { i, key in var key = key; change(&key, i); return key }
+        }
+        let variants: [(String, [UserApiKey])] = [
+            ("same", keys),
+            ("last use", changed { key, i in if i % 2 == 0 { key.lastUsedTime = APITime(epochMilliseconds: 1_800_000_000_000 + Int64(i)) } }),
+            ("one alias", changed { key, i in if i == 7 { key.alias = "zz renamed" } }),
+            ("one user", changed { key, i in if i == 3 { key.userId = "u9" } }),
+            ("one scope set", changed { key, i in if i == 11 { key.scopes = [":administrator"] } }),
+            ("expiry as text", changed { key, i in if i == 5 { key.expirationTime = APITime(text: "soon") } }),
+            ("one key fewer", Array(keys.dropFirst())),
+            ("reordered", keys.reversed()),
+        ]
+        for (name, list) in variants {
+            let records = KeyRecords(list)
+            let built = KeyIndex(records, now: t0)
+            let reused = KeyIndex(records, now: t0, reusing: basis)
+            for column in KeyIndex.storedColumns {
+                #expect(reused.orders[column]?.slots == built.orders[column]?.slots, "\(name): \(column)")
+                #expect(reused.orders[column]?.tied == built.orders[column]?.tied, "\(name): \(column) ties")
+            }
+            #expect(reused.text == built.text && reused.segmentStart == built.segmentStart
+                    && reused.segmentLength == built.segmentLength && reused.segmentMask == built.segmentMask, "\(name): search text")
+            #expect(reused.userOf.map { reused.users.texts[Int($0)] } == built.userOf.map { built.users.texts[Int($0)] }, "\(name): users")
+            #expect(reused.scopeSetOf.map { reused.scopeSets.texts[Int($0)] } == built.scopeSetOf.map { built.scopeSets.texts[Int($0)] },
+                    "\(name): scopes")
+            #expect(reused.flags == built.flags, "\(name): flags")
+        }
+        // Only last use changed: every other column's order is the old one's storage.
+        let lastUse = KeyRecords(variants[1].1)
+        let reused = KeyIndex(lastUse, now: t0, reusing: basis)
+        func storage(_ index: KeyIndex, _ column: KeyColumn) -> UnsafeRawPointer? {
+            index.orders[column]?.slots.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        }
+        for column in [KeyColumn.alias, .user, .scopes, .created, .expires] {
+            #expect(storage(reused, column) == storage(oldIndex, column), "\(column) should be shared")
+        }
+        #expect(storage(reused, .lastUsed) != storage(oldIndex, .lastUsed))
+    }
+
     @Test func statusAndHygieneAgreeWithTheirDefinitionsAtAnyTime() {
         let keys = Self.oddKeys() + (0..<50).map { makeKey("E\($0)", expiresInDays: Double($0) / 4 - 3, usedDaysAgo: Double($0) * 2 + 60) }
         let records = KeyRecords(keys)

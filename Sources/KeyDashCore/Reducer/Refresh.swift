@@ -23,7 +23,8 @@ extension DashboardState {
         refresh.startedAt = now
         refresh.nextRefresh = nil
         if filter.showRevoked { return [.fetchList(perUser: knownUsers.sorted(), rules: hygieneRules)] }
-        return [.fetchList(perUser: [], skipIfUnchanged: hasLoaded && keysAreLastAnswer, rules: hygieneRules)]
+        return [.fetchList(perUser: [], skipIfUnchanged: hasLoaded && keysAreLastAnswer, rules: hygieneRules,
+                           basis: hasLoaded ? ListBasis(records: keys, index: index) : .none)]
     }
 
     mutating func togglePause() -> [Effect] {

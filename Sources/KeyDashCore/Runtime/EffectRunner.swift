@@ -36,7 +36,7 @@ public actor EffectRunner {
         let service = self.service
         let clock = self.clock
         switch effect {
-        case .fetchList(let perUser, let skipIfUnchanged, let rules):
+        case .fetchList(let perUser, let skipIfUnchanged, let rules, let basis):
             let previous = perUser.isEmpty && skipIfUnchanged ? lastList : nil
             let rotationStore = self.rotationStore
             spawn {
@@ -50,7 +50,7 @@ public actor EffectRunner {
                             return .listUnchanged(at: clock.now())
                         case .read(let records, let digest):
                             await self.remember(digest)
-                            result = .success(KeySnapshot(records: records, rules: rules))
+                            result = .success(KeySnapshot(records: records, rules: rules, basis: basis))
                         }
                     } else {
                         await self.remember(nil)

@@ -117,9 +117,9 @@ public struct KeySnapshot: Sendable {
     /// started elsewhere, by `keydash rotate`, show up), and when.
     public var rotations: (read: Date, all: [PendingRotation])?
 
-    public init(records: KeyRecords, rules: HygieneRules = .defaults) {
+    public init(records: KeyRecords, rules: HygieneRules = .defaults, basis: ListBasis = .none) {
         self.records = records
-        self.index = KeyIndex(records, rules: rules)
+        self.index = KeyIndex(records, rules: rules, reusing: basis)
     }
 
     public init(_ keys: [UserApiKey]) { self.init(records: KeyRecords(keys)) }
@@ -127,12 +127,34 @@ public struct KeySnapshot: Sendable {
     public var keys: [UserApiKey] { records.keys }
 }
 
+/// The list on screen when a refresh is asked for. The new list's index
+/// takes from it every column whose values did not change (the usual
+/// refresh changes a few keys' last use), so a refresh of 100,000 keys
+/// neither sorts nor holds a second copy of those columns. It changes how
+/// the index is built, never what it holds: any two bases compare equal.
+public struct ListBasis: Sendable, Hashable {
+    let records: KeyRecords?
+    let index: KeyIndex?
+
+    public static let none = ListBasis(records: nil, index: nil)
+
+    /// `index` must be the one kept with `records`.
+    init(records: KeyRecords?, index: KeyIndex?) {
+        self.records = records
+        self.index = index
+    }
+
+    public static func == (_: ListBasis, _: ListBasis) -> Bool { true }
+    public func hash(into hasher: inout Hasher) {}
+}
+
 public enum Effect: Sendable, Hashable {
     /// The org-wide list; with `perUser`, also these users' lists (which include revoked keys).
     /// `skipIfUnchanged`: the state holds exactly the last answer's keys,
     /// so an answer byte for byte the same may come back as `listUnchanged`.
     /// `rules`: what the keys' flags are worked out under, with the list.
-    case fetchList(perUser: [String], skipIfUnchanged: Bool = false, rules: HygieneRules = .defaults)
+    /// `basis`: the list on screen, for the new index to take unchanged columns from.
+    case fetchList(perUser: [String], skipIfUnchanged: Bool = false, rules: HygieneRules = .defaults, basis: ListBasis = .none)
     case fetchDetail(keyId: String)
     case revoke(KeyRef)
     case create(CreateKeyRequest)

@@ -63,13 +63,46 @@ public struct KeyIndex: Sendable {
 
     public init() {}
 
-    public init(_ records: KeyRecords, now: Date = Date(), rules: HygieneRules = .defaults) {
+    public init(_ records: KeyRecords, now: Date = Date(), rules: HygieneRules = .defaults, reusing basis: ListBasis = .none) {
         let n = records.count
         // The records keep their key-id order: shared, not sorted again.
         let byId = records.byId
+        orders[.keyId] = Order(slots: byId, tied: [Bool](repeating: false, count: n))
+        // The list before, when it holds the same keys in the same slots: a
+        // column whose values did not change keeps its order (shared).
+        var before: (records: KeyRecords, index: KeyIndex)?
+        if let old = basis.records, let index = basis.index, n > 0, records.sameKeys(as: old) { before = (old, index) }
+        var missing: [KeyColumn] = []
+        for column in Self.storedColumns where column != .keyId {
+            if let before, let kept = before.index.orders[column], records.sameValues(column, as: before.records) {
+                orders[column] = kept
+            } else {
+                missing.append(column)
+            }
+        }
+        if let before, records.sameValues(.alias, as: before.records), records.sameValues(.user, as: before.records),
+           records.sameValues(.scopes, as: before.records) {
+            (text, segmentStart, segmentLength, segmentMask) = (before.index.text, before.index.segmentStart,
+                                                                 before.index.segmentLength, before.index.segmentMask)
+            (userOf, scopeSetOf, users, scopeSets) = (before.index.userOf, before.index.scopeSetOf, before.index.users, before.index.scopeSets)
+        } else {
+            text.reserveCapacity(n * 32)
+            segmentStart.reserveCapacity(n)
+            segmentLength.reserveCapacity(n)
+            segmentMask.reserveCapacity(n)
+            userOf.reserveCapacity(n)
+            scopeSetOf.reserveCapacity(n)
+            for slot in records.slotRange { setSegment(records, slot) }
+        }
+        if !missing.isEmpty { buildOrders(missing, records, byId: byId) }
+        refreshFlags(records, now: now, rules: rules)
+    }
+
+    /// The orders of `columns`, sorted: by value, ties by key id.
+    private mutating func buildOrders(_ columns: [KeyColumn], _ records: KeyRecords, byId: [Int32]) {
+        let n = records.count
         var idRank = [Int32](repeating: 0, count: n)
         for (rank, slot) in byId.enumerated() { idRank[Int(slot)] = Int32(rank) }
-        orders[.keyId] = Order(slots: byId, tied: [Bool](repeating: false, count: n))
 
         /// Orders by a per-slot primary value, ties by key id, sorting
         /// (value, id rank) pairs so no string is compared twice.
@@ -115,22 +148,18 @@ public struct KeyIndex: Sendable {
             }
             return rank
         }
-        orders[.alias] = order(ranked { (records.alias(at: $0) ?? "").lowercased() })
-        orders[.user] = order(ranked { records.userId(at: $0) })
-        orders[.scopes] = order(ranked { records.scopesText(at: $0) })
         let past = Date.distantPast.timeIntervalSince1970, future = Date.distantFuture.timeIntervalSince1970
-        orders[.created] = order(records.slotRange.map { records.createdSeconds(at: $0) ?? past })
-        orders[.expires] = order(records.slotRange.map { records.expiresSeconds(at: $0) ?? future })
-        orders[.lastUsed] = order(records.slotRange.map { records.lastUsedSeconds(at: $0) ?? past })
-
-        text.reserveCapacity(n * 32)
-        segmentStart.reserveCapacity(n)
-        segmentLength.reserveCapacity(n)
-        segmentMask.reserveCapacity(n)
-        userOf.reserveCapacity(n)
-        scopeSetOf.reserveCapacity(n)
-        for slot in records.slotRange { setSegment(records, slot) }
-        refreshFlags(records, now: now, rules: rules)
+        for column in columns {
+            switch column {
+            case .alias: orders[.alias] = order(ranked { (records.alias(at: $0) ?? "").lowercased() })
+            case .user: orders[.user] = order(ranked { records.userId(at: $0) })
+            case .scopes: orders[.scopes] = order(ranked { records.scopesText(at: $0) })
+            case .created: orders[.created] = order(records.slotRange.map { records.createdSeconds(at: $0) ?? past })
+            case .expires: orders[.expires] = order(records.slotRange.map { records.expiresSeconds(at: $0) ?? future })
+            case .lastUsed: orders[.lastUsed] = order(records.slotRange.map { records.lastUsedSeconds(at: $0) ?? past })
+            case .keyId, .status: break
+            }
+        }
     }
 
     // MARK: Flags

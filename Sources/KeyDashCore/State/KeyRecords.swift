@@ -268,6 +268,39 @@ public struct KeyRecords: Sendable {
         return context
     }
 
+    /// Whether `other` holds the same key ids in the same slots.
+    func sameKeys(as other: KeyRecords) -> Bool {
+        guard records.count == other.records.count else { return false }
+        for slot in records.indices where records[slot].keyId != other.records[slot].keyId { return false }
+        return true
+    }
+
+    /// Whether every slot has the same value in `column` as in `other`
+    /// (which holds the same keys in the same slots): what that column's
+    /// order depends on.
+    func sameValues(_ column: KeyColumn, as other: KeyRecords) -> Bool {
+        func extra(_ r: Record, _ of: KeyRecords) -> Extra? { r.extra == 0 ? nil : of.extras[Int(r.extra - 1)] }
+        for slot in records.indices {
+            let a = records[slot], b = other.records[slot]
+            let same: Bool
+            switch column {
+            case .keyId: same = true
+            case .alias: same = a.alias == b.alias
+            case .user: same = strings[Int(a.user)] == other.strings[Int(b.user)]
+            case .scopes:
+                same = a.scopeBits == b.scopeBits && a.flags & Self.hasScopes == b.flags & Self.hasScopes
+                    && extra(a, self)?.scopes == extra(b, other)?.scopes
+            case .created: same = a.created == b.created && (a.created != Self.asText || extra(a, self)?.created == extra(b, other)?.created)
+            case .expires: same = a.expires == b.expires && (a.expires != Self.asText || extra(a, self)?.expires == extra(b, other)?.expires)
+            case .lastUsed:
+                same = a.lastUsed == b.lastUsed && (a.lastUsed != Self.asText || extra(a, self)?.lastUsed == extra(b, other)?.lastUsed)
+            case .status: same = false
+            }
+            if !same { return false }
+        }
+        return true
+    }
+
     enum Difference { case none, lastUsedOnly, more }
 
     /// How the key in `other`'s `otherSlot` differs from the one in `slot`,
