@@ -113,6 +113,9 @@ public struct KeyRecords: Sendable {
     /// in key-id order at once (a later key with the same id replaces the
     /// earlier one in its slot, as `upsert` does).
     public mutating func add(_ key: UserApiKey) {
+        // Past the room `expect` made, grow by an eighth, not by doubling:
+        // a list a little longer than its estimate does not hold twice its size.
+        if records.count == records.capacity { reserve(records.count + records.count / 8 + 64) }
         byId.append(Int32(records.count))
         records.append(compact(key))
         unplaced = true
@@ -378,6 +381,6 @@ extension KeyRecords: KeyListAccumulator {
     /// about 220 bytes a key), so the arrays are not regrown and copied
     /// while a long list arrives.
     public mutating func expect(answerBytes: Int) {
-        reserve(min(answerBytes / 180, 2_000_000))
+        reserve(min(answerBytes / 220, 2_000_000))
     }
 }
