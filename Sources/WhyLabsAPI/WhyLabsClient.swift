@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// The four API-key operations, as anything that can perform them.
 /// The dashboard depends on this, so tests and the demo can pass any
@@ -242,10 +243,7 @@ public final class WhyLabsClient: APIKeyService {
         let total = configuration.totalTimeout
         let reply: Reply<Body.Output>
         do {
-            var request = try HTTPClient.Request(url: url, method: method)
-            request.headers.add(name: "X-API-Key", value: configuration.apiKey)
-            request.headers.add(name: "Accept", value: "application/json")
-            request.headers.add(name: "User-Agent", value: configuration.userAgent)
+            let request = try self.request(method, url: url)
             let task = http.execute(request: request, delegate: AnswerReader(body, limit: configuration.maxBodyBytes),
                                     eventLoop: .indifferent, deadline: .now() + total, logger: logger)
             reply = try await withTaskCancellationHandler {
@@ -264,6 +262,20 @@ public final class WhyLabsClient: APIKeyService {
             throw Self.failure(status: reply.status, body: reply.errorText, requestId: reply.requestId)
         }
         return Answer(output: output, requestId: reply.requestId)
+    }
+
+    /// The last request built: a monitor asks for the same list every few
+    /// seconds, and parsing its URL again each time is most of building it.
+    private let lastRequest = Mutex<(method: HTTPMethod, url: String, request: HTTPClient.Request)?>(nil)
+
+    private func request(_ method: HTTPMethod, url: String) throws -> HTTPClient.Request {
+        if let last = lastRequest.withLock({ $0 }), last.method == method, last.url == url { return last.request }
+        var request = try HTTPClient.Request(url: url, method: method)
+        request.headers.add(name: "X-API-Key", value: configuration.apiKey)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: configuration.userAgent)
+        lastRequest.withLock { $0 = (method, url, request) }
+        return request
     }
 
     /// Maps a non-2xx answer to the error a user interface can act on.

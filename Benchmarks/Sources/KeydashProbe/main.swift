@@ -48,13 +48,20 @@ if args[1] == "decode" {
 let bodies = (0..<3).map { KeyJSONWriter.list(keys(n, generation: $0), style: .compact) }
 nonisolated(unsafe) var state = DashboardState(orgId: "org-bench", endpointHost: "bench", now: Date(timeIntervalSince1970: 1_800_000_000))
 _ = reduce(&state, .resize(rows: 36, columns: 120))
+HeapTrim.prepare()  // as the dashboard does before loading anything
 @MainActor func refresh(_ round: Int) {
     var records = KeyRecords()
     bodies[round % 3].withUnsafeBytes { bytes in
-        try? KeyJSONDecoder.forEachListed(in: bytes) { records.upsert($0) }
+        records.expect(answerBytes: bytes.count)
+        try? KeyJSONDecoder.forEachListed(in: bytes) { records.add($0) }
+        records.finishList()
     }
-    _ = reduce(&state, .refreshDue)
-    _ = reduce(&state, .listLoaded(.success(KeySnapshot(records: records)), at: state.now))
+    // The fetch the reducer asks for carries the list on screen as its basis.
+    var basis = ListBasis.none
+    for effect in reduce(&state, .refreshDue) {
+        if case .fetchList(_, _, _, let fetchBasis) = effect { basis = fetchBasis }
+    }
+    _ = reduce(&state, .listLoaded(.success(KeySnapshot(records: records, basis: basis)), at: state.now))
     HeapTrim.afterList(of: records.count)  // as the dashboard's loop does
 }
 refresh(0)

@@ -131,11 +131,18 @@ public final class DashboardApp: @unchecked Sendable {
 
             let woke = Date()
             dispatch(.tick(woke), loop)
+            var startedQuietly = false
             if let due = refreshDueAt, woke >= due {
                 refreshDueAt = nil
                 dispatch(.refreshDue, loop)
+                startedQuietly = ready == 0 && state.refresh.inFlight
             }
-            dirty = true
+            // A refresh started by the timer alone shows nothing during its
+            // quiet period: the frame waits for the answer or for the end of
+            // that period, each of which wakes the loop, instead of being
+            // drawn twice. (What the tick changed waits with it, half a
+            // second at most; a key or an answer is always drawn at once.)
+            dirty = !startedQuietly
             if fds[0].revents != 0 {
                 guard handleInput(fds[0].revents, &loop, rows: &rows, columns: &columns) else { break }  // end of input
             }
