@@ -123,6 +123,22 @@ import WhyLabsAPI
         #expect(storage(reused, .lastUsed) != storage(oldIndex, .lastUsed))
     }
 
+    /// A record stays at 72 bytes (aliases live in one byte buffer), and an
+    /// alias of any length reads back exactly and compares by content.
+    @Test func aliasesOfAnyLengthReadBackFromTheSharedBuffer() {
+        #expect(MemoryLayout<KeyRecords.Record>.stride <= 72)
+        let long = String(repeating: "ä", count: 40_000)  // 80,000 bytes: past a record's length field
+        let keys = [makeKey("A1", alias: long), makeKey("A2", alias: ""), makeKey("A3", alias: nil), makeKey("A4", alias: "short ✓")]
+        let records = KeyRecords(keys)
+        for key in keys { #expect(records[key.keyId]?.alias == key.alias, "\(key.keyId)") }
+        var renamed = keys
+        renamed[3].alias = "short ✗"
+        let other = KeyRecords(renamed)
+        #expect(records.sameValues(.alias, as: KeyRecords(keys)))
+        #expect(!records.sameValues(.alias, as: other))
+        #expect(KeyDiff.between(records, other).changes.count == 1)
+    }
+
     @Test func statusAndHygieneAgreeWithTheirDefinitionsAtAnyTime() {
         let keys = Self.oddKeys() + (0..<50).map { makeKey("E\($0)", expiresInDays: Double($0) / 4 - 3, usedDaysAgo: Double($0) * 2 + 60) }
         let records = KeyRecords(keys)

@@ -10,7 +10,10 @@ import WhyLabsAPI
 public struct KeyRecords: Sendable {
     struct Record: Sendable {
         var keyId: String
-        var alias: String?
+        /// The alias's bytes in `aliasBytes` (no string object per key);
+        /// `aliasLength` is `noAlias` or `aliasInExtra` for the exceptions.
+        var aliasStart: UInt32
+        var aliasLength: UInt16
         var user: UInt32
         var org: UInt32
         var resource: UInt32  // 0: none
@@ -21,6 +24,9 @@ public struct KeyRecords: Sendable {
         var scopeBits: UInt16
         var flags: UInt8
     }
+
+    static let noAlias = UInt16.max
+    static let aliasInExtra = UInt16.max - 1
 
     /// Time sentinels: no time, or a time kept as text in `extras`.
     static let absent = Int64.min
@@ -36,6 +42,8 @@ public struct KeyRecords: Sendable {
         var expires: APITime?
         var lastUsed: APITime?
         var scopes: [String]?
+        /// An alias too long for a record's length field.
+        var alias: String?
     }
 
     /// Scopes in sorted order, so a bit set reads back as the same array.
@@ -53,6 +61,8 @@ public struct KeyRecords: Sendable {
     private var strings: [String] = ["\u{0}none"]
     private var stringIds: [String: UInt32] = [:]
     private var extras: [Extra] = []
+    /// Every alias's UTF-8, end to end.
+    private var aliasBytes: [UInt8] = []
 
     public init() {}
 
@@ -174,7 +184,7 @@ public struct KeyRecords: Sendable {
             lastUsedTime: time(r.lastUsed, extra?.lastUsed),
             scopes: scopes(r, extra),
             resourceId: r.resource == 0 ? nil : strings[Int(r.resource)],
-            alias: r.alias,
+            alias: alias(at: slot),
             revoked: r.flags & Self.revokedKnown == 0 ? nil : r.flags & Self.revokedTrue != 0)
     }
 
@@ -199,7 +209,31 @@ public struct KeyRecords: Sendable {
     private var userIdSet: Set<UInt32> = []
 
     public func userId(at slot: Int) -> String { strings[Int(records[slot].user)] }
-    public func alias(at slot: Int) -> String? { records[slot].alias }
+    public func alias(at slot: Int) -> String? {
+        let r = records[slot]
+        switch r.aliasLength {
+        case Self.noAlias: return nil
+        case Self.aliasInExtra: return extras[Int(r.extra - 1)].alias
+        default:
+            let start = Int(r.aliasStart)
+            return aliasBytes.withUnsafeBufferPointer { String(decoding: $0[start..<start + Int(r.aliasLength)], as: UTF8.self) }
+        }
+    }
+
+    /// Whether `slot` here and `otherSlot` in `other` have the same alias, compared in place.
+    private func sameAlias(_ slot: Int, _ other: KeyRecords, _ otherSlot: Int) -> Bool {
+        let a = records[slot], b = other.records[otherSlot]
+        guard a.aliasLength == b.aliasLength else { return false }
+        switch a.aliasLength {
+        case Self.noAlias: return true
+        case Self.aliasInExtra: return alias(at: slot) == other.alias(at: otherSlot)
+        default:
+            let n = Int(a.aliasLength), x = Int(a.aliasStart), y = Int(b.aliasStart)
+            return aliasBytes.withUnsafeBufferPointer { p in
+                other.aliasBytes.withUnsafeBufferPointer { q in n == 0 || memcmp(p.baseAddress! + x, q.baseAddress! + y, n) == 0 }
+            }
+        }
+    }
     public func isRevoked(at slot: Int) -> Bool { records[slot].flags & Self.revokedTrue != 0 }
 
     /// Whether the key has an expiry at all (readable or not).
@@ -288,7 +322,7 @@ public struct KeyRecords: Sendable {
             let same: Bool
             switch column {
             case .keyId: same = true
-            case .alias: same = a.alias == b.alias
+            case .alias: same = sameAlias(slot, other, slot)
             case .user: same = strings[Int(a.user)] == other.strings[Int(b.user)]
             case .scopes:
                 same = a.scopeBits == b.scopeBits && a.flags & Self.hasScopes == b.flags & Self.hasScopes
@@ -318,7 +352,7 @@ public struct KeyRecords: Sendable {
             default: return .more
             }
         }
-        guard a.keyId == b.keyId, a.alias == b.alias, a.created == b.created, a.expires == b.expires,
+        guard a.keyId == b.keyId, sameAlias(slot, other, otherSlot), a.created == b.created, a.expires == b.expires,
               a.scopeBits == b.scopeBits, a.flags == b.flags,
               strings[Int(a.user)] == other.strings[Int(b.user)], strings[Int(a.org)] == other.strings[Int(b.org)],
               strings[Int(a.resource)] == other.strings[Int(b.resource)] else { return .more }
@@ -346,12 +380,23 @@ public struct KeyRecords: Sendable {
         let user = intern(key.userId)
         if userIdSet.insert(user).inserted { userIds.append(key.userId) }
         var record = Record(
-            keyId: key.keyId, alias: key.alias, user: user, org: intern(key.orgId),
+            keyId: key.keyId, aliasStart: 0, aliasLength: Self.noAlias, user: user, org: intern(key.orgId),
             resource: key.resourceId.map { intern($0) } ?? 0, extra: 0,
             created: ms(key.creationTime) { $0.created = $1 },
             expires: ms(key.expirationTime) { $0.expires = $1 },
             lastUsed: ms(key.lastUsedTime) { $0.lastUsed = $1 },
             scopeBits: 0, flags: 0)
+        if let alias = key.alias {
+            let length = alias.utf8.count
+            if length < Int(Self.aliasInExtra), aliasBytes.count + length <= Int(UInt32.max) {
+                record.aliasStart = UInt32(aliasBytes.count)
+                record.aliasLength = UInt16(length)
+                aliasBytes.append(contentsOf: alias.utf8)
+            } else {
+                record.aliasLength = Self.aliasInExtra
+                extra.alias = alias
+            }
+        }
         if let revoked = key.revoked { record.flags |= Self.revokedKnown | (revoked ? Self.revokedTrue : 0) }
         if let scopes = key.scopes {
             record.flags |= Self.hasScopes
