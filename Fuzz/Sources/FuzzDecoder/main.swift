@@ -11,7 +11,26 @@ import WhyLabsAPI
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let raw = UnsafeRawBufferPointer(start: data, count: size)
     let bytes = Data(FuzzDriver.bytes(data, size))
-    if let ours = try? KeyJSONDecoder.list(raw) {
+    let whole = try? KeyJSONDecoder.list(raw)
+    // Read as it arrives, in chunks cut by the input's own length: the same
+    // keys, or an error, as the whole-document decoder.
+    for cut in [1, 3 + size % 61, max(1, size / 2)] {
+        var stream = KeyListStream()
+        var streamed: [UserApiKey]? = []
+        var offset = 0
+        while offset < size, streamed != nil {
+            let end = min(size, offset + cut)
+            do throws(JSONShapeError) {
+                try stream.feed(UnsafeRawBufferPointer(rebasing: raw[offset..<end])) { streamed!.append($0) }
+            } catch {
+                streamed = nil
+            }
+            offset = end
+        }
+        if streamed != nil, (try? stream.finish()) == nil { streamed = nil }
+        if streamed != whole { fatalError("read a list differently as a stream (chunks of \(cut))") }
+    }
+    if let ours = whole {
         guard let reference = try? JSONDecoder().decode(ListUserApiKeys.self, from: bytes) else {
             fatalError("accepted a list Foundation rejects")
         }
