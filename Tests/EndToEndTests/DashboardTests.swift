@@ -97,6 +97,39 @@ extension EndToEnd {
             #expect(requests(server, "DELETE").isEmpty)
         }
 
+        /// Left open as a monitor: refreshes that bring the same keys write
+        /// nothing to the terminal, and one that takes longer than its quiet
+        /// period is announced, then cleared when it answers.
+        @Test func theMonitorIsSilentUntilARefreshIsSlow() throws {
+            let fast = try startServer()
+            defer { fast.stop() }
+            let tmux = try TmuxSession(["--refresh", "1"] + fast.connection)
+            defer { tmux.kill() }
+            #expect(tmux.waitForList() != nil)
+            Thread.sleep(forTimeInterval: 1.5)  // past the first refresh, which marks the key keydash uses as used
+            let bytes = TempDir.make() + "/pane.bytes"
+            _ = try tmux.tmux(["pipe-pane", "-o", "-t", tmux.name, "cat >> " + TmuxSession.quote(bytes)], capture: false)
+            let before = requests(fast, "GET").count
+            Thread.sleep(forTimeInterval: 4.5)
+            _ = try tmux.tmux(["pipe-pane", "-t", tmux.name], capture: false)
+            let refreshes = requests(fast, "GET").count - before
+            let written = (try? Data(contentsOf: URL(fileURLWithPath: bytes)))?.count ?? 0
+            #expect(refreshes >= 3, "the monitor kept refreshing")
+            #expect(written < 40, "\(written) bytes reached the terminal over \(refreshes) refreshes of the same keys")
+            tmux.send("q")
+            #expect(tmux.waitFor("KEYDASH-EXITED") != nil)
+
+            let slow = try startServer(["--latency", "1500"])
+            defer { slow.stop() }
+            let watched = try TmuxSession(["--refresh", "1"] + slow.connection)
+            defer { watched.kill() }
+            #expect(watched.waitForList() != nil)
+            #expect(watched.waitFor("refreshing", timeout: 8) != nil, "a slow refresh is announced after its quiet period")
+            #expect(watched.waitFor(timeout: 8) { !$0.contains("refreshing") && $0.contains("updated") } != nil)
+            watched.send("q")
+            #expect(watched.waitFor("KEYDASH-EXITED") != nil)
+        }
+
         @Test func resizesAndSmallTerminals() throws {
             let server = try startServer()
             defer { server.stop() }

@@ -129,20 +129,7 @@ public final class DashboardApp: @unchecked Sendable {
             let ready = poll(&fds, 2, pollTimeout())
             if ready < 0 && errno != EINTR { break }
 
-            let woke = Date()
-            dispatch(.tick(woke), loop)
-            var startedQuietly = false
-            if let due = refreshDueAt, woke >= due {
-                refreshDueAt = nil
-                dispatch(.refreshDue, loop)
-                startedQuietly = ready == 0 && state.refresh.inFlight
-            }
-            // A refresh started by the timer alone shows nothing during its
-            // quiet period: the frame waits for the answer or for the end of
-            // that period, each of which wakes the loop, instead of being
-            // drawn twice. (What the tick changed waits with it, half a
-            // second at most; a key or an answer is always drawn at once.)
-            dirty = !startedQuietly
+            dirty = !handleTime(Date(), timedOut: ready == 0, loop)
             if fds[0].revents != 0 {
                 guard handleInput(fds[0].revents, &loop, rows: &rows, columns: &columns) else { break }  // end of input
             }
@@ -150,6 +137,20 @@ public final class DashboardApp: @unchecked Sendable {
                 handleEvents(&loop, rows: &rows, columns: &columns)
             }
         }
+    }
+
+    /// The clock's part of a wake-up: the tick, and the refresh when it is
+    /// due. True when the frame may wait: a refresh started by the timer
+    /// alone shows nothing during its quiet period, so the frame waits for
+    /// the answer or the end of that period (each wakes the loop) instead of
+    /// being drawn twice. What the tick changed waits with it, half a second
+    /// at most; a key or an answer is always drawn at once.
+    private func handleTime(_ now: Date, timedOut: Bool, _ loop: Loop) -> Bool {
+        dispatch(.tick(now), loop)
+        guard let due = refreshDueAt, now >= due else { return false }
+        refreshDueAt = nil
+        dispatch(.refreshDue, loop)
+        return timedOut && state.refresh.inFlight
     }
 
     /// What the loop's handlers share.
