@@ -67,6 +67,8 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
     private var streaming = false
     private var stream = KeyListStream()
     private var keys = A()
+    /// The answer's first bytes, for an error's excerpt.
+    private var head: [UInt8] = []
 
     init(previous: ListDigest?, streamAbove: Int = 4 << 20) {
         self.previous = previous
@@ -83,6 +85,7 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
     mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(APIError) {
         hasher.combine(bytes: chunk)
         length += chunk.count
+        if head.count < 200 { head.append(contentsOf: chunk.prefix(200 - head.count)) }
         if streaming {
             try read(chunk)
         } else if held.count + chunk.count <= streamAbove {
@@ -106,7 +109,7 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
             let failed = all.withUnsafeBytes { bytes in
                 (try? KeyJSONDecoder.forEachListed(in: bytes) { keys.add($0) }) == nil
             }
-            if failed { throw .undecodable(excerpt: Excerpt.of(String(decoding: all.prefix(200), as: UTF8.self))) }
+            if failed { throw undecodable }
             keys.finishList()
             return .read(keys, digest)
         }
@@ -140,7 +143,7 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
     }
 
     private var undecodable: APIError {
-        .undecodable(excerpt: Excerpt.of(String(decoding: stream.head, as: UTF8.self)))
+        .undecodable(excerpt: Excerpt.of(String(decoding: head, as: UTF8.self)))
     }
 }
 

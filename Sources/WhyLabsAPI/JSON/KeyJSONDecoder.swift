@@ -10,28 +10,26 @@ public enum KeyJSONDecoder {
     /// `{"items": [...]}`, calling `each` per key in order, so a caller can
     /// keep keys in its own form without an array of them in between.
     public static func forEachListed(in bytes: UnsafeRawBufferPointer, _ each: (UserApiKey) -> Void) throws(JSONShapeError) {
-        var s = JSONScanner(bytes)
-        var sawItems = false
-        try s.enter(UInt8(ascii: "{"), depth: 0)
-        var first = true
-        while let name = try s.nextMember(&first) {
-            if name.equals("items") && !sawItems {
-                sawItems = true
-                try s.enter(UInt8(ascii: "["), depth: 1)
-                var firstItem = true
-                while try s.nextElement(&firstItem) { each(try key(&s, depth: 2)) }
-            } else {
-                try s.skipValue(depth: 1)
-            }
-        }
-        guard sawItems else { throw JSONShapeError(offset: 0, reason: "no \"items\" member") }
-        try s.expectEnd()
+        try walkList(bytes) { (s) throws(JSONShapeError) in each(try key(&s, depth: 2)) }
     }
 
     /// A list whose every element is `{}`: what `KeyListStream` leaves of a
-    /// list once its keys are decoded, checked exactly as `forEachListed`
-    /// checks the whole (first `items` wins, other members well formed).
+    /// list once its keys are decoded, checked by the same walk as the whole.
     static func checkListSkeleton(_ bytes: UnsafeRawBufferPointer) throws(JSONShapeError) {
+        try walkList(bytes) { (s) throws(JSONShapeError) in
+            try s.enter(UInt8(ascii: "{"), depth: 2)
+            var none = true
+            guard try s.nextMember(&none) == nil else { throw s.fail("expected a key object") }
+        }
+    }
+
+    /// The list's outline: one object whose first `items` member is an
+    /// array, every other member well formed and skipped; `element` reads
+    /// each element of that array. Inlined into both callers, so the hot
+    /// loop stays free of a closure call per key.
+    @inline(__always)
+    private static func walkList(_ bytes: UnsafeRawBufferPointer,
+                                 _ element: (inout JSONScanner) throws(JSONShapeError) -> Void) throws(JSONShapeError) {
         var s = JSONScanner(bytes)
         var sawItems = false
         try s.enter(UInt8(ascii: "{"), depth: 0)
@@ -41,11 +39,7 @@ public enum KeyJSONDecoder {
                 sawItems = true
                 try s.enter(UInt8(ascii: "["), depth: 1)
                 var firstItem = true
-                while try s.nextElement(&firstItem) {
-                    try s.enter(UInt8(ascii: "{"), depth: 2)
-                    var none = true
-                    guard try s.nextMember(&none) == nil else { throw s.fail("expected a key object") }
-                }
+                while try s.nextElement(&firstItem) { try element(&s) }
             } else {
                 try s.skipValue(depth: 1)
             }

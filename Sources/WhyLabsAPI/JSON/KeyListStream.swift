@@ -25,8 +25,6 @@ public struct KeyListStream: Sendable {
     private var inElement = false
     private var skeleton: [UInt8] = []
     private var consumed = 0
-    /// The first bytes of the answer, for an error's excerpt.
-    public private(set) var head: [UInt8] = []
 
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080
@@ -38,7 +36,6 @@ public struct KeyListStream: Sendable {
 
     /// The next chunk; `each` is called for every key completed in it.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ each: (UserApiKey) -> Void) throws(JSONShapeError) {
-        if head.count < 200 { head.append(contentsOf: bytes.prefix(200 - head.count)) }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         let n = bytes.count
         // Where the bytes not yet copied (to the skeleton or the element) begin.
