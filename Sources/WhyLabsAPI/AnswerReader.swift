@@ -8,6 +8,9 @@ import NIOHTTP1
 public protocol KeyListAccumulator: Sendable {
     init()
     mutating func add(_ key: UserApiKey)
+    /// A key as read, valid only during the call: for a form that needs no
+    /// `UserApiKey` in between. By default, `add(key.decoded())`.
+    mutating func add(_ key: ListedKey)
     /// The answer's length, when the server sent it, before any key.
     mutating func expect(answerBytes: Int)
     /// After the last key of a well-formed answer.
@@ -15,6 +18,7 @@ public protocol KeyListAccumulator: Sendable {
 }
 
 extension KeyListAccumulator {
+    public mutating func add(_ key: ListedKey) { add(key.decoded()) }
     public mutating func expect(answerBytes: Int) {}
     public mutating func finishList() {}
 }
@@ -58,9 +62,12 @@ struct WholeBody: AnswerBody {
 /// decoded as they arrive and the bytes let go, so a list of 100,000 keys
 /// is never held whole. A streamed answer found equal to the last one is
 /// dropped after decoding.
+///
+/// A list read once (`keepsDigest` false) hashes nothing.
 struct ListBody<A: KeyListAccumulator>: AnswerBody {
     let previous: ListDigest?
     let streamAbove: Int
+    let keepsDigest: Bool
     private var hasher = Hasher()
     private var length = 0
     private var held: [UInt8] = []
@@ -70,9 +77,10 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
     /// The answer's first bytes, for an error's excerpt.
     private var head: [UInt8] = []
 
-    init(previous: ListDigest?, streamAbove: Int = 4 << 20) {
+    init(previous: ListDigest?, streamAbove: Int = 4 << 20, keepsDigest: Bool = true) {
         self.previous = previous
         self.streamAbove = streamAbove
+        self.keepsDigest = keepsDigest
     }
 
     mutating func start(contentLength: Int?) {
@@ -83,7 +91,7 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
     }
 
     mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(APIError) {
-        hasher.combine(bytes: chunk)
+        if keepsDigest { hasher.combine(bytes: chunk) }
         length += chunk.count
         if head.count < 200 { head.append(contentsOf: chunk.prefix(200 - head.count)) }
         if streaming {
@@ -107,7 +115,7 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
             let all = held
             held = []
             let failed = all.withUnsafeBytes { bytes in
-                (try? KeyJSONDecoder.forEachListed(in: bytes) { keys.add($0) }) == nil
+                (try? KeyJSONDecoder.forEachListed(in: bytes) { (key: ListedKey) in keys.add(key) }) == nil
             }
             if failed { throw undecodable }
             keys.finishList()
@@ -124,7 +132,7 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
 
     private mutating func read(_ bytes: UnsafeRawBufferPointer) throws(APIError) {
         do {
-            try stream.feed(bytes) { keys.add($0) }
+            try stream.feed(bytes) { (key: ListedKey) in keys.add(key) }
         } catch {
             throw undecodable
         }

@@ -152,8 +152,17 @@ public final class WhyLabsClient: APIKeyService {
     // MARK: - Operations
 
     public func listKeys(userId: String?) async throws(APIError) -> [UserApiKey] {
-        guard case .read(let keys, _) = try await readList(userId: userId, unlessSameAs: nil, into: [UserApiKey].self) else {
-            return []  // unreachable: without a digest to match, the answer is always read
+        try await readList(userId: userId, into: [UserApiKey].self)
+    }
+
+    /// The list read once into `A`: nothing will be compared with it, so
+    /// no digest is kept.
+    public func readList<A: KeyListAccumulator>(userId: String?, into: A.Type) async throws(APIError) -> A {
+        var query: [(String, String)] = []
+        if let userId { query.append(("user_id", userId)) }
+        let body = ListBody<A>(previous: nil, keepsDigest: false)
+        guard case .read(let keys, _) = try await send(.GET, path: [], query: query, retrySafe: true, body: body).output else {
+            preconditionFailure("a list read with no digest to match came back unchanged")
         }
         return keys
     }

@@ -25,9 +25,8 @@ struct ListCommand: AsyncParsableCommand {
         try await withClient(connection) { client in
             if user == nil && !includeRevoked && format == .json {
                 // Written as the answer is read: no array of keys in between.
-                if case .read(let list, _) = try await client.readList(userId: nil, unlessSameAs: nil, into: KeyJSONWriter.PrettyList.self) {
-                    Output.out(bytes: list.finish())
-                }
+                let list = try await client.readList(userId: nil, into: KeyJSONWriter.PrettyList.self)
+                Output.out(bytes: list.finish())
                 return
             }
             var keys: [UserApiKey]

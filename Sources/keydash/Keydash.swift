@@ -27,14 +27,19 @@ struct Keydash: AsyncParsableCommand {
     /// Every command may hold a key (the dashboard and CLI the user's, serve
     /// its admin key, create a new secret): no core dump may carry one.
     ///
-    /// Swift concurrency runs its tasks on NIO's event loops, the threads
-    /// that do the I/O: a request and the task awaiting it share a thread
-    /// instead of waking one another's.
+    /// In the dashboard, which stays open, Swift concurrency runs its tasks
+    /// on NIO's event loops, the threads that do the I/O: a request and the
+    /// task awaiting it share a thread instead of waking one another's.
+    /// Where the runtime is linked in (the installed binary) the hook cannot
+    /// be found and this changes nothing. Set after parsing, before any task
+    /// is started; a one-shot command skips the lookup.
     static func main() async {
         _ = kd_disable_core_dumps()
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()
+            if command is DashCommand {
+                _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -57,6 +57,40 @@ import Testing
                 == (try Self.reference(ListUserApiKeys(items: [key]))))
     }
 
+    /// `keydash list --format json` writes each key straight from the
+    /// answer's bytes; the output must be what decoding and then writing
+    /// gives, whatever the answer's layout, escapes, times and order.
+    @Test func aListWrittenStraightFromItsAnswerIsWhatDecodingAndWritingGives() throws {
+        var documents: [[UInt8]] = []
+        for seed in UInt64(200)...420 {
+            var generator = DocumentGenerator(seed: seed)
+            documents.append(Array(generator.document(keys: Int(seed % 7)).utf8))
+        }
+        // Raw DEL, C1, bidi and a tag character, a slash, and their escaped forms.
+        documents.append(Array("""
+            {"items":[{"keyId":"A\u{7F}\u{9B}","orgId":"\u{202E}o/","userId":"u\u{E0041}","creationTime":"x\u{7F}",            "alias":"\\u007f\\u009b\\/","scopes":["\u{85}",":user"],"lastUsedTime":"2024-01-01T00:00:00.000"}]}
+            """.utf8))
+        for (n, json) in documents.enumerated() {
+            let keys = try json.withUnsafeBytes { try KeyJSONDecoder.list($0) }
+            let expected = String(decoding: KeyJSONWriter.list(keys, style: .pretty), as: UTF8.self)
+            var whole = KeyJSONWriter.PrettyList()
+            try json.withUnsafeBytes { bytes in
+                try KeyJSONDecoder.forEachListed(in: bytes) { (key: ListedKey) in whole.add(key) }
+            }
+            #expect(String(decoding: whole.finish(), as: UTF8.self) == expected, "document \(n), whole")
+            // Read as a stream in small chunks, each element from its own copy.
+            var stream = KeyListStream()
+            var streamed = KeyJSONWriter.PrettyList()
+            for start in stride(from: 0, to: json.count, by: 7) {
+                try json[start..<min(start + 7, json.count)].withUnsafeBytes { chunk in
+                    try stream.feed(chunk) { (key: ListedKey) in streamed.add(key) }
+                }
+            }
+            try stream.finish()
+            #expect(String(decoding: streamed.finish(), as: UTF8.self) == expected, "document \(n), streamed")
+        }
+    }
+
     @Test func compactOutputReadsBackAsTheSameKeysWithBothDecoders() throws {
         for seed in UInt64(100)...160 {
             let keys = try Self.generatedKeys(seed: seed, count: Int(seed % 6))
@@ -66,6 +100,34 @@ import Testing
             let ours = try bytes.withUnsafeMutableBytes { try KeyJSONDecoder.list(UnsafeRawBufferPointer($0)) }
             #expect(foundation == keys)
             #expect(ours == keys)
+        }
+    }
+
+    /// Arrays inside arrays, each holding a number and the next: the
+    /// layout Foundation writes, however deep (past the 64 levels the
+    /// writer tracks in a bit set too).
+    @Test func deepNestingIsLaidOutAsFoundationLaysItOut() throws {
+        indirect enum Nest: Encodable {
+            case leaf, node(Nest)
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.unkeyedContainer()
+                try container.encode(1)
+                if case .node(let inner) = self { try container.encode(inner) }
+            }
+        }
+        for depth in [1, 2, 63, 64, 65, 70] {
+            var nest = Nest.leaf
+            for _ in 1..<depth { nest = .node(nest) }
+            var writer = KeyJSONWriter(style: .pretty)
+            for level in 0..<depth {
+                if level > 0 { writer.element() }
+                writer.open(UInt8(ascii: "["))
+                writer.element()
+                writer.integer(1)
+            }
+            for _ in 0..<depth { writer.close(UInt8(ascii: "]")) }
+            writer.finish()
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == (try Self.reference(nest)), "depth \(depth)")
         }
     }
 

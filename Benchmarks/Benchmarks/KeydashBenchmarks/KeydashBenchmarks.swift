@@ -100,6 +100,17 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("encode 10k keys as --format json", configuration: .init(maxIterations: 50)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(KeyJSONWriter.list(keys10k, style: .pretty)) }
     }
+    let answer10k = KeyJSONWriter.list(keys10k, style: .compact)
+    Benchmark("write a 10k-key answer as --format json, straight from its bytes", configuration: .init(maxIterations: 50)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var output = KeyJSONWriter.PrettyList()
+            answer10k.withUnsafeBytes { bytes in
+                output.expect(answerBytes: bytes.count)
+                try? KeyJSONDecoder.forEachListed(in: bytes) { (key: ListedKey) in output.add(key) }
+            }
+            blackHole(output.finish())
+        }
+    }
     Benchmark("encode 10k keys as the server's answer", configuration: .init(maxIterations: 50)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(KeyJSONWriter.list(keys10k, style: .compact)) }
     }

@@ -38,9 +38,14 @@ struct JSONScanner {
         return i < bytes.count ? bytes[i] : nil
     }
 
-    mutating func expect(_ byte: UInt8) throws(JSONShapeError) {
-        guard peek() == byte else { throw fail("expected '\(Character(Unicode.Scalar(byte)))'") }
+    @inline(__always) mutating func expect(_ byte: UInt8) throws(JSONShapeError) {
+        guard peek() == byte else { throw expected(byte) }
         i += 1
+    }
+
+    /// Out of line: the error's text is built only on the way out.
+    @inline(never) func expected(_ byte: UInt8) -> JSONShapeError {
+        fail("expected '\(Character(Unicode.Scalar(byte)))'")
     }
 
     /// After the whole value: nothing but whitespace may follow.
@@ -241,12 +246,17 @@ struct JSONScanner {
         }
 
         var count: Int { escaped?.utf8.count ?? bytes.count }
+
+        /// As a Swift string.
+        var text: String { escaped ?? String(decoding: bytes, as: UTF8.self) }
     }
 
     /// A string read in place: its bytes when it holds no escape (checked to
-    /// be UTF-8), otherwise the unescaped text.
+    /// be UTF-8), otherwise the unescaped text. Every caller has peeked at
+    /// the opening quote, so whitespace is behind it.
     mutating func rawString() throws(JSONShapeError) -> RawString {
-        try expect(UInt8(ascii: "\""))
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw expected(UInt8(ascii: "\"")) }
+        i += 1
         let start = i
         var ascii = true
         // Eight bytes at a time while none is a quote, a backslash or a
@@ -343,9 +353,13 @@ struct JSONScanner {
 
     /// A string value as a Swift string.
     mutating func string() throws(JSONShapeError) -> String {
+        try stringValue().text
+    }
+
+    /// A string value, read in place.
+    mutating func stringValue() throws(JSONShapeError) -> RawString {
         guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string") }
-        let raw = try rawString()
-        return raw.escaped ?? String(decoding: raw.bytes, as: UTF8.self)
+        return try rawString()
     }
 }
 

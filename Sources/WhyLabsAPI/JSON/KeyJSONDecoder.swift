@@ -13,6 +13,11 @@ public enum KeyJSONDecoder {
         try walkList(bytes) { (s) throws(JSONShapeError) in each(try key(&s, depth: 2)) }
     }
 
+    /// `forEachListed` with each key as read, before it takes any form.
+    public static func forEachListed(in bytes: UnsafeRawBufferPointer, _ each: (ListedKey) -> Void) throws(JSONShapeError) {
+        try walkList(bytes) { (s) throws(JSONShapeError) in each(try listed(&s, depth: 2)) }
+    }
+
     /// A list whose every element is `{}`: what `KeyListStream` leaves of a
     /// list once its keys are decoded, checked by the same walk as the whole.
     static func checkListSkeleton(_ bytes: UnsafeRawBufferPointer) throws(JSONShapeError) {
@@ -92,10 +97,16 @@ public enum KeyJSONDecoder {
     }
 
     static func key(_ s: inout JSONScanner, depth: Int) throws(JSONShapeError) -> UserApiKey {
+        try listed(&s, depth: depth).decoded()
+    }
+
+    /// One key object read and checked, its text left where it is.
+    static func listed(_ s: inout JSONScanner, depth: Int) throws(JSONShapeError) -> ListedKey {
         var seen: Seen = []
-        var keyId: String?, orgId: String?, userId: String?, creationTime: APITime?
-        var secret: String?, expirationTime: APITime?, lastUsedTime: APITime?
-        var scopes: [String]?, resourceId: String?, alias: String?, revoked: Bool?
+        var keyId: JSONScanner.RawString?, orgId: JSONScanner.RawString?, userId: JSONScanner.RawString?
+        var creationTime: ListedKey.Time?
+        var secret: JSONScanner.RawString?, expirationTime: ListedKey.Time?, lastUsedTime: ListedKey.Time?
+        var scopesAt: Int?, resourceId: JSONScanner.RawString?, alias: JSONScanner.RawString?, revoked: Bool?
         guard s.peek() == UInt8(ascii: "{") else { throw s.fail("expected a key object") }
         let start = s.i
         try s.enter(UInt8(ascii: "{"), depth: depth)
@@ -110,17 +121,16 @@ public enum KeyJSONDecoder {
             seen.insert(field)
             switch field {
             case .key: secret = try optionalString(&s)
-            case .keyId: keyId = try s.string()
-            case .orgId: orgId = try s.string()
+            case .keyId: keyId = try s.stringValue()
+            case .orgId: orgId = try s.stringValue()
             case .alias: alias = try optionalString(&s)
-            case .userId: userId = try s.string()
+            case .userId: userId = try s.stringValue()
             case .scopes:
                 if try !s.null() {
-                    var list: [String] = []
+                    scopesAt = s.i
                     try s.enter(UInt8(ascii: "["), depth: depth + 1)
                     var firstScope = true
-                    while try s.nextElement(&firstScope) { list.append(try s.string()) }
-                    scopes = list
+                    while try s.nextElement(&firstScope) { _ = try s.stringValue() }
                 }
             case .revoked:
                 if try !s.null() { revoked = try s.bool() }
@@ -135,9 +145,9 @@ public enum KeyJSONDecoder {
         guard let keyId, let orgId, let userId, let creationTime else {
             throw JSONShapeError(offset: start, reason: "a key lacks keyId, orgId, userId or creationTime")
         }
-        return UserApiKey(keyId: keyId, orgId: orgId, userId: userId, creationTime: creationTime, key: secret,
-                          expirationTime: expirationTime, lastUsedTime: lastUsedTime, scopes: scopes,
-                          resourceId: resourceId, alias: alias, revoked: revoked)
+        return ListedKey(keyId: keyId, orgId: orgId, userId: userId, creationTime: creationTime, key: secret,
+                         expirationTime: expirationTime, lastUsedTime: lastUsedTime, scopesAt: scopesAt,
+                         resourceId: resourceId, alias: alias, revoked: revoked, bytes: s.bytes)
     }
 
     /// Which field a member name is, or none.
@@ -158,23 +168,80 @@ public enum KeyJSONDecoder {
         }
     }
 
-    private static func optionalString(_ s: inout JSONScanner) throws(JSONShapeError) -> String? {
-        try s.null() ? nil : try s.string()
+    private static func optionalString(_ s: inout JSONScanner) throws(JSONShapeError) -> JSONScanner.RawString? {
+        try s.null() ? nil : try s.stringValue()
     }
 
-    /// A time: the service's text (parsed in place, kept as text only when it
-    /// is not in the service's own form) or epoch milliseconds.
-    private static func time(_ s: inout JSONScanner) throws(JSONShapeError) -> APITime {
+    /// A time: the service's text, or epoch milliseconds.
+    private static func time(_ s: inout JSONScanner) throws(JSONShapeError) -> ListedKey.Time {
         guard s.peek() == UInt8(ascii: "\"") else {
             guard let next = s.peek(), next == UInt8(ascii: "-") || (next >= 48 && next <= 57) else {
                 throw s.fail("time is neither a string nor a number")
             }
             let ms = try s.int64()
             guard APITime.writableMilliseconds.contains(ms) else { throw s.fail("time out of range (years 0000 to 9999)") }
-            return APITime(epochMilliseconds: ms)
+            return .milliseconds(ms)
         }
-        let raw = try s.rawString()
-        if let escaped = raw.escaped { return APITime(text: escaped) }
-        return APITime(storage: APITime.storage(parsing: raw.bytes) { String(decoding: raw.bytes, as: UTF8.self) })
+        return .text(try s.rawString())
+    }
+}
+
+/// One key of an answer as read and checked, its text still in the
+/// answer's bytes: what a list's keys are before a caller gives them its
+/// own form (or writes them straight out again). Valid only while those
+/// bytes are, that is, during the call it is handed to.
+public struct ListedKey {
+    enum Time {
+        case milliseconds(Int64)
+        case text(JSONScanner.RawString)
+    }
+
+    var keyId, orgId, userId: JSONScanner.RawString
+    var creationTime: Time
+    var key: JSONScanner.RawString?
+    var expirationTime, lastUsedTime: Time?
+    /// Where the scopes array begins in `bytes`; read again when wanted.
+    var scopesAt: Int?
+    var resourceId, alias: JSONScanner.RawString?
+    var revoked: Bool?
+    let bytes: UnsafeRawBufferPointer
+
+    /// The key in keydash's own form.
+    public func decoded() -> UserApiKey {
+        var scopes: [String]?
+        if scopesAt != nil {
+            var list: [String] = []
+            forEachScope { list.append($0.text) }
+            scopes = list
+        }
+        return UserApiKey(keyId: keyId.text, orgId: orgId.text, userId: userId.text, creationTime: Self.apiTime(creationTime),
+                          key: key?.text, expirationTime: expirationTime.map(Self.apiTime),
+                          lastUsedTime: lastUsedTime.map(Self.apiTime), scopes: scopes, resourceId: resourceId?.text,
+                          alias: alias?.text, revoked: revoked)
+    }
+
+    /// Each scope, in order. The array was checked when the key was read,
+    /// so reading it again cannot fail.
+    func forEachScope(_ body: (JSONScanner.RawString) -> Void) {
+        guard let scopesAt else { return }
+        var s = JSONScanner(bytes)
+        s.i = scopesAt
+        do {
+            try s.enter(UInt8(ascii: "["), depth: 0)
+            var first = true
+            while try s.nextElement(&first) { body(try s.stringValue()) }
+        } catch {
+            assertionFailure("a checked scopes array failed to read again: \(error)")
+        }
+    }
+
+    /// Parsed in place; kept as text only when it is not in the service's own form.
+    static func apiTime(_ time: Time) -> APITime {
+        switch time {
+        case .milliseconds(let ms): return APITime(epochMilliseconds: ms)
+        case .text(let raw):
+            if let escaped = raw.escaped { return APITime(text: escaped) }
+            return APITime(storage: APITime.storage(parsing: raw.bytes) { String(decoding: raw.bytes, as: UTF8.self) })
+        }
     }
 }

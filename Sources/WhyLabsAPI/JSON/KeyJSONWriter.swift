@@ -60,6 +60,13 @@ public struct KeyJSONWriter: Sendable {
             writer.key(key)
         }
 
+        /// Straight from the answer's bytes to output: the same bytes as
+        /// decoding the key and writing it, with no `UserApiKey` between.
+        public mutating func add(_ key: ListedKey) {
+            writer.element()
+            writer.key(key)
+        }
+
         /// The whole document.
         public consuming func finish() -> [UInt8] {
             writer.close(UInt8(ascii: "]"))
@@ -131,6 +138,45 @@ public struct KeyJSONWriter: Sendable {
         close(UInt8(ascii: "}"))
     }
 
+    /// A key as read, written as `key(key.decoded())` would write it.
+    mutating func key(_ key: ListedKey) {
+        open(UInt8(ascii: "{"))
+        if let alias = key.alias { member("alias"); string(alias) }
+        member("creationTime"); time(key.creationTime)
+        if let expiration = key.expirationTime { member("expirationTime"); time(expiration) }
+        if let secret = key.key { member("key"); string(secret) }
+        member("keyId"); string(key.keyId)
+        if let lastUsed = key.lastUsedTime { member("lastUsedTime"); time(lastUsed) }
+        member("orgId"); string(key.orgId)
+        if let resource = key.resourceId { member("resourceId"); string(resource) }
+        if let revoked = key.revoked { member("revoked"); literal(revoked ? "true" : "false") }
+        if key.scopesAt != nil {
+            member("scopes")
+            open(UInt8(ascii: "["))
+            key.forEachScope { scope in
+                element()
+                string(scope)
+            }
+            close(UInt8(ascii: "]"))
+        }
+        member("userId"); string(key.userId)
+        close(UInt8(ascii: "}"))
+    }
+
+    /// A time as read. Whatever text the service sent is written back as
+    /// that text: in its own form it is what `APITime.write` would write,
+    /// and in any other form it is kept as text. Milliseconds become text.
+    mutating func time(_ time: ListedKey.Time) {
+        switch time {
+        case .milliseconds(let ms):
+            bytes.append(UInt8(ascii: "\""))
+            APITime.write(epochMilliseconds: ms, into: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+        case .text(let raw):
+            string(raw)
+        }
+    }
+
     mutating func time(_ time: APITime) {
         switch time.storage {
         case .instant(let ms):
@@ -144,15 +190,25 @@ public struct KeyJSONWriter: Sendable {
 
     // MARK: Structure
 
-    /// One entry per open object or array: whether it is still empty.
-    private var empty: [Bool] = []
+    /// How many objects and arrays are open.
+    private var depth = 0
+    /// Bit `d`: the container open at depth `d` (of the first 64) has
+    /// something in it. A bit set, not an array: no copy-on-write check
+    /// on every member.
+    private var filled: UInt64 = 0
+    /// The same, for containers deeper than 64.
+    private var deeperFilled: [Bool] = []
 
-    /// A line break and `depth` levels of two spaces, in one append.
-    private static let indents: [[UInt8]] = (0..<8).map { [0x0A] + Array(repeating: 0x20, count: 2 * $0) }
+    /// A line break and up to 32 levels of two spaces; a constant, so
+    /// indenting is one copy from it.
+    private static var lineAndSpaces: StaticString {
+        "\n                                                                "
+    }
 
     private mutating func indent(_ depth: Int) {
-        if depth < Self.indents.count {
-            bytes.append(contentsOf: Self.indents[depth])
+        let line = Self.lineAndSpaces
+        if 1 + 2 * depth <= line.utf8CodeUnitCount {
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: line.utf8Start, count: 1 + 2 * depth))
         } else {
             bytes.append(0x0A)
             bytes.append(contentsOf: repeatElement(0x20, count: 2 * depth))
@@ -161,23 +217,31 @@ public struct KeyJSONWriter: Sendable {
 
     public mutating func open(_ bracket: UInt8) {
         bytes.append(bracket)
-        empty.append(true)
+        if depth < 64 { filled &= ~(1 << UInt64(depth)) } else { deeperFilled.append(false) }
+        depth += 1
     }
 
     public mutating func close(_ bracket: UInt8) {
-        let wasEmpty = empty.removeLast()
+        depth -= 1
+        let wasEmpty = depth < 64 ? filled & (1 << UInt64(depth)) == 0 : !deeperFilled.removeLast()
         if style == .pretty {
             if wasEmpty { bytes.append(0x0A) }  // Foundation writes an empty line inside
-            indent(empty.count)
+            indent(depth)
         }
         bytes.append(bracket)
     }
 
     /// Before each array element.
     public mutating func element() {
-        if !empty[empty.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        empty[empty.count - 1] = false
-        if style == .pretty { indent(empty.count) }
+        let inner = depth - 1
+        if inner < 64 {
+            if filled & (1 << UInt64(inner)) != 0 { bytes.append(UInt8(ascii: ",")) }
+            filled |= 1 << UInt64(inner)
+        } else {
+            if deeperFilled[inner - 64] { bytes.append(UInt8(ascii: ",")) }
+            deeperFilled[inner - 64] = true
+        }
+        if style == .pretty { indent(depth) }
     }
 
     /// Before each member's value: its name.
@@ -235,6 +299,17 @@ public struct KeyJSONWriter: Sendable {
             return true
         }
         if !plain { escapeScalars(text) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A string as read: its bytes copied when they need no escape.
+    mutating func string(_ raw: JSONScanner.RawString) {
+        if let text = raw.escaped { return string(text) }
+        for byte in raw.bytes where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            return string(String(decoding: raw.bytes, as: UTF8.self))
+        }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: raw.bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 

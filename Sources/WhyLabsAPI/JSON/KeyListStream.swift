@@ -36,6 +36,11 @@ public struct KeyListStream: Sendable {
 
     /// The next chunk; `each` is called for every key completed in it.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ each: (UserApiKey) -> Void) throws(JSONShapeError) {
+        try feed(bytes) { (key: ListedKey) in each(key.decoded()) }
+    }
+
+    /// `feed` with each key as read, before it takes any form.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ each: (ListedKey) -> Void) throws(JSONShapeError) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         let n = bytes.count
         // Where the bytes not yet copied (to the skeleton or the element) begin.
@@ -95,19 +100,17 @@ public struct KeyListStream: Sendable {
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
                 if inElement && depth == 2 {
-                    let key: UserApiKey
                     if element.isEmpty {
-                        key = try Self.decode(UnsafeRawBufferPointer(rebasing: bytes[pending...i]), at: consumed + pending)
+                        try Self.read(UnsafeRawBufferPointer(rebasing: bytes[pending...i]), at: consumed + pending, each)
                     } else {
                         element.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[pending...i]))
                         let at = consumed + i + 1 - element.count
-                        let decoded = element.withUnsafeBytes { all in
-                            Result { () throws(JSONShapeError) in try Self.decode(all, at: at) }
+                        let read = element.withUnsafeBytes { all in
+                            Result { () throws(JSONShapeError) in try Self.read(all, at: at, each) }
                         }
-                        key = try decoded.get()
+                        try read.get()
                         element.removeAll(keepingCapacity: true)
                     }
-                    each(key)
                     inElement = false
                     skeleton.append(UInt8(ascii: "{"))
                     skeleton.append(UInt8(ascii: "}"))
@@ -146,12 +149,13 @@ public struct KeyListStream: Sendable {
         try checked.get()
     }
 
-    private static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(JSONShapeError) -> UserApiKey {
+    /// One element, whole: read, checked, and handed to `each` while its bytes last.
+    private static func read(_ bytes: UnsafeRawBufferPointer, at offset: Int, _ each: (ListedKey) -> Void) throws(JSONShapeError) {
         do throws(JSONShapeError) {
             var scanner = JSONScanner(bytes)
-            let key = try KeyJSONDecoder.key(&scanner, depth: 2)
+            let key = try KeyJSONDecoder.listed(&scanner, depth: 2)
             try scanner.expectEnd()
-            return key
+            each(key)
         } catch {
             throw JSONShapeError(offset: offset + error.offset, reason: error.reason)
         }
