@@ -118,6 +118,35 @@ import Testing
         }
     }
 
+    /// Strings are read eight bytes at a time: a byte outside printable
+    /// ASCII must be seen wherever it sits in those eight, next to a quote
+    /// or an escape or not, so invalid UTF-8 is refused as Foundation
+    /// refuses it and DEL is escaped on the way out.
+    @Test func aByteOutsidePrintableASCIIIsSeenWhereverItSits() throws {
+        let odd: [[UInt8]] = [[0x7F], [0xC3, 0xA9], [0x80], [0xC3], [0xFF], [0xE2, 0x80, 0xAE]]
+        for bytes in odd {
+            for before in 0..<17 {
+                for after in [0, 1, 3, 8] {
+                    for tail: [UInt8] in [[], [UInt8(ascii: "\\"), UInt8(ascii: "n")]] {
+                        let value = Array(repeating: UInt8(ascii: "a"), count: before) + bytes
+                            + Array(repeating: UInt8(ascii: "b"), count: after) + tail
+                        let json = Array(#"{"items":[{"orgId":"o","userId":"u","creationTime":"t","keyId":""#.utf8)
+                            + value + Array(#""}]}"#.utf8)
+                        let foundation = try? JSONDecoder().decode(ListUserApiKeys.self, from: Data(json)).items
+                        let ours = json.withUnsafeBytes { try? KeyJSONDecoder.list($0) }
+                        #expect(ours == foundation, "\(bytes) after \(before), then \(after) and \(tail)")
+                        guard let keys = ours else { continue }
+                        var written = KeyJSONWriter.PrettyList()
+                        try json.withUnsafeBytes { raw in
+                            try KeyJSONDecoder.forEachListed(in: raw) { (key: ListedKey) in written.add(key) }
+                        }
+                        #expect(written.finish() == KeyJSONWriter.list(keys, style: .pretty), "\(bytes) after \(before), written")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func aTruncatedDocumentFailsAtEveryCut() {
         let json = Self.fixtures[2]
         for cut in 0..<json.utf8.count - 1 {

@@ -70,6 +70,15 @@ import Testing
         documents.append(Array("""
             {"items":[{"keyId":"A\u{7F}\u{9B}","orgId":"\u{202E}o/","userId":"u\u{E0041}","creationTime":"x\u{7F}",            "alias":"\\u007f\\u009b\\/","scopes":["\u{85}",":user"],"lastUsedTime":"2024-01-01T00:00:00.000"}]}
             """.utf8))
+        // What grows most when written out: many empty scopes (each gains a
+        // line and an indent), raw DEL (each becomes six bytes), times sent
+        // as the shortest number.
+        let scopes = Array(repeating: "\"\"", count: 500).joined(separator: ",")
+        let dels = String(repeating: "\u{7F}", count: 300)
+        documents.append(Array("""
+            {"items":[{"keyId":"\(dels)","orgId":"o","userId":"u","creationTime":0,"lastUsedTime":0,"expirationTime":0,\
+            "scopes":[\(scopes),"\(dels)"],"alias":"\(dels)","key":"\(dels)","resourceId":"\(dels)"}]}
+            """.utf8))
         for (n, json) in documents.enumerated() {
             let keys = try json.withUnsafeBytes { try KeyJSONDecoder.list($0) }
             let expected = String(decoding: KeyJSONWriter.list(keys, style: .pretty), as: UTF8.self)

@@ -238,6 +238,9 @@ struct JSONScanner {
         var bytes: UnsafeRawBufferPointer
         /// The unescaped text, when they did.
         var escaped: String?
+        /// No escape, and every byte printable ASCII: nothing a writer
+        /// must escape.
+        var printableASCII: Bool
 
         /// Whether the string is `word` (a member name, say).
         @inline(__always) func equals(_ word: StaticString) -> Bool {
@@ -258,7 +261,9 @@ struct JSONScanner {
         guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw expected(UInt8(ascii: "\"")) }
         i += 1
         let start = i
-        var ascii = true
+        // Whether every byte is printable ASCII (0x20 to 0x7E): only then
+        // may a writer copy the bytes as they are.
+        var printable = true
         // Eight bytes at a time while none is a quote, a backslash or a
         // control character (the classic "has a zero/less-than byte" tests,
         // exact about whether one is there); the byte loop finds which.
@@ -267,9 +272,20 @@ struct JSONScanner {
             while i + 8 <= bytes.count {
                 let word = UInt64(littleEndian: (base + i).loadUnaligned(as: UInt64.self))
                 let quote = word ^ (ones &* 0x22), slash = word ^ (ones &* 0x5C)
-                let stops = ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((word &- ones &* 0x20) & ~word)
-                if stops & highs != 0 { break }
-                if word & highs != 0 { ascii = false }
+                let stops = (((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((word &- ones &* 0x20) & ~word)) & highs
+                // A byte of 0x7F or more: adding one sets its high bit (a
+                // carry out of 0xFF only follows a byte already counted).
+                let wide = (word | (word &+ ones)) & highs
+                if stops != 0 {
+                    // The lowest flagged byte is exactly the first stop (a
+                    // borrow only runs upward): step to it, counting the
+                    // bytes before it.
+                    let at = stops.trailingZeroBitCount >> 3
+                    if wide & ((1 << (UInt64(at) << 3)) &- 1) != 0 { printable = false }
+                    i += at
+                    break
+                }
+                if wide != 0 { printable = false }
                 i += 8
             }
         }
@@ -278,12 +294,12 @@ struct JSONScanner {
             if c == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
                 i += 1
-                if !ascii, String(validating: raw, as: UTF8.self) == nil { throw fail("invalid UTF-8 in a string") }
-                return RawString(bytes: raw, escaped: nil)
+                if !printable, String(validating: raw, as: UTF8.self) == nil { throw fail("invalid UTF-8 in a string") }
+                return RawString(bytes: raw, escaped: nil, printableASCII: printable)
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw fail("control character in a string") }
-            if c >= 0x80 { ascii = false }
+            if c >= 0x7F { printable = false }
             i += 1
         }
         guard i < bytes.count else { throw fail("unterminated string") }
@@ -295,7 +311,7 @@ struct JSONScanner {
             case UInt8(ascii: "\""):
                 i += 1
                 guard let text = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
-                return RawString(bytes: UnsafeRawBufferPointer(start: nil, count: 0), escaped: text)
+                return RawString(bytes: UnsafeRawBufferPointer(start: nil, count: 0), escaped: text, printableASCII: false)
             case UInt8(ascii: "\\"):
                 i += 1
                 guard i < bytes.count else { throw fail("unterminated string") }

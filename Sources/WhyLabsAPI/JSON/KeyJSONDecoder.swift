@@ -147,11 +147,16 @@ public enum KeyJSONDecoder {
         }
         return ListedKey(keyId: keyId, orgId: orgId, userId: userId, creationTime: creationTime, key: secret,
                          expirationTime: expirationTime, lastUsedTime: lastUsedTime, scopesAt: scopesAt,
-                         resourceId: resourceId, alias: alias, revoked: revoked, bytes: s.bytes)
+                         resourceId: resourceId, alias: alias, revoked: revoked, bytes: s.bytes, length: s.i - start)
     }
 
     /// Which field a member name is, or none.
     @inline(__always) private static func field(_ name: JSONScanner.RawString) -> Seen {
+        guard var escaped = name.escaped else { return field(name.bytes) }
+        return escaped.withUTF8 { field(UnsafeRawBufferPointer($0)) }  // a name written with escapes
+    }
+
+    @inline(__always) private static func field(_ name: UnsafeRawBufferPointer) -> Seen {
         switch name.count {
         case 3 where name.equals("key"): .key
         case 5 where name.equals("keyId"): .keyId
@@ -205,6 +210,8 @@ public struct ListedKey {
     var resourceId, alias: JSONScanner.RawString?
     var revoked: Bool?
     let bytes: UnsafeRawBufferPointer
+    /// The key object's length in the answer, which bounds its output.
+    let length: Int
 
     /// The key in keydash's own form.
     public func decoded() -> UserApiKey {

@@ -138,43 +138,17 @@ public struct KeyJSONWriter: Sendable {
         close(UInt8(ascii: "}"))
     }
 
-    /// A key as read, written as `key(key.decoded())` would write it.
+    /// A key as read, written as `key(key.decoded())` would write it, in
+    /// one piece: the room it can need is made once, then every byte is
+    /// written through a pointer.
     mutating func key(_ key: ListedKey) {
-        open(UInt8(ascii: "{"))
-        if let alias = key.alias { member("alias"); string(alias) }
-        member("creationTime"); time(key.creationTime)
-        if let expiration = key.expirationTime { member("expirationTime"); time(expiration) }
-        if let secret = key.key { member("key"); string(secret) }
-        member("keyId"); string(key.keyId)
-        if let lastUsed = key.lastUsedTime { member("lastUsedTime"); time(lastUsed) }
-        member("orgId"); string(key.orgId)
-        if let resource = key.resourceId { member("resourceId"); string(resource) }
-        if let revoked = key.revoked { member("revoked"); literal(revoked ? "true" : "false") }
-        if key.scopesAt != nil {
-            member("scopes")
-            open(UInt8(ascii: "["))
-            key.forEachScope { scope in
-                element()
-                string(scope)
-            }
-            close(UInt8(ascii: "]"))
-        }
-        member("userId"); string(key.userId)
-        close(UInt8(ascii: "}"))
-    }
-
-    /// A time as read. Whatever text the service sent is written back as
-    /// that text: in its own form it is what `APITime.write` would write,
-    /// and in any other form it is kept as text. Milliseconds become text.
-    mutating func time(_ time: ListedKey.Time) {
-        switch time {
-        case .milliseconds(let ms):
-            bytes.append(UInt8(ascii: "\""))
-            APITime.write(epochMilliseconds: ms, into: &bytes)
-            bytes.append(UInt8(ascii: "\""))
-        case .text(let raw):
-            string(raw)
-        }
+        // Strings grow at most sixfold when escaped; each member and scope
+        // adds a separator, a line and its indent; a time sent as a number
+        // becomes up to 26 bytes.
+        let line = 2 + 2 * (depth + 2)
+        let bound = key.length * (6 + line) + 16 * (24 + line) + 128
+        let pretty = style == .pretty, depth = depth
+        withRoom(bound) { $0.key(key, depth: depth, pretty: pretty) }
     }
 
     mutating func time(_ time: APITime) {
@@ -201,7 +175,7 @@ public struct KeyJSONWriter: Sendable {
 
     /// A line break and up to 32 levels of two spaces; a constant, so
     /// indenting is one copy from it.
-    private static var lineAndSpaces: StaticString {
+    static var lineAndSpaces: StaticString {
         "\n                                                                "
     }
 
@@ -285,60 +259,186 @@ public struct KeyJSONWriter: Sendable {
 
     // MARK: Strings
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     public mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
         var copy = text
         let plain = copy.withUTF8 { utf8 -> Bool in
             // Fast path: printable ASCII with nothing to escape.
             for byte in utf8 where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                 return false
             }
+            bytes.append(UInt8(ascii: "\""))
             bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
             return true
         }
-        if !plain { escapeScalars(text) }
-        bytes.append(UInt8(ascii: "\""))
+        if !plain { withRoom(6 * text.utf8.count + 2) { $0.string(text) } }
     }
+
+    // MARK: Room
+
+    /// Where a key or an escaped string is written before it is appended
+    /// in one copy; kept between them.
+    private var scratch: [UInt8] = []
+
+    /// Runs `write` with room for `bound` bytes and appends what it wrote.
+    private mutating func withRoom(_ bound: Int, _ write: (inout Cursor) -> Void) {
+        if scratch.count < bound { scratch = [UInt8](repeating: 0, count: Swift.max(bound, 4096)) }
+        let written = scratch.withUnsafeMutableBufferPointer { room -> Int in
+            var cursor = Cursor(room.baseAddress!, end: room.baseAddress! + bound)
+            write(&cursor)
+            return cursor.p - room.baseAddress!
+        }
+        scratch.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<written])) }
+    }
+}
+
+/// Output written through a pointer into room made beforehand: no
+/// capacity or copy-on-write check per piece. The room's bound is worked
+/// out by the caller; debug builds check it.
+struct Cursor {
+    var p: UnsafeMutablePointer<UInt8>
+    let end: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
+        p = start
+        self.end = end
+    }
+
+    @inline(__always) mutating func put(_ byte: UInt8) {
+        assert(p < end, "a writer's room was too small")
+        p.pointee = byte
+        p += 1
+    }
+
+    @inline(__always) mutating func put(_ raw: UnsafeRawBufferPointer) {
+        assert(p + raw.count <= end, "a writer's room was too small")
+        if let base = raw.baseAddress { p.update(from: base.assumingMemoryBound(to: UInt8.self), count: raw.count) }
+        p += raw.count
+    }
+
+    @inline(__always) mutating func put(_ word: StaticString) {
+        put(UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+    }
+
+    /// A line break and `level` levels of two spaces.
+    mutating func line(_ level: Int) {
+        let spaces = KeyJSONWriter.lineAndSpaces
+        if 1 + 2 * level <= spaces.utf8CodeUnitCount {
+            put(UnsafeRawBufferPointer(start: spaces.utf8Start, count: 1 + 2 * level))
+        } else {
+            put(0x0A)
+            for _ in 0..<(2 * level) { put(0x20) }
+        }
+    }
+
+    // MARK: A key
+
+    /// `{...}` for a key whose object opens at nesting `depth`, laid out as
+    /// `KeyJSONWriter.key(_: UserApiKey)` lays it out.
+    mutating func key(_ key: ListedKey, depth: Int, pretty: Bool) {
+        let level = depth + 1
+        var first = true
+        put(UInt8(ascii: "{"))
+        if let alias = key.alias { member("alias", &first, level, pretty); string(alias) }
+        member("creationTime", &first, level, pretty); time(key.creationTime)
+        if let expiration = key.expirationTime { member("expirationTime", &first, level, pretty); time(expiration) }
+        if let secret = key.key { member("key", &first, level, pretty); string(secret) }
+        member("keyId", &first, level, pretty); string(key.keyId)
+        if let lastUsed = key.lastUsedTime { member("lastUsedTime", &first, level, pretty); time(lastUsed) }
+        member("orgId", &first, level, pretty); string(key.orgId)
+        if let resource = key.resourceId { member("resourceId", &first, level, pretty); string(resource) }
+        if let revoked = key.revoked { member("revoked", &first, level, pretty); put(revoked ? "true" : "false") }
+        if key.scopesAt != nil {
+            member("scopes", &first, level, pretty)
+            put(UInt8(ascii: "["))
+            var none = true
+            key.forEachScope { scope in
+                if !none { put(UInt8(ascii: ",")) }
+                none = false
+                if pretty { line(level + 1) }
+                string(scope)
+            }
+            if pretty {
+                if none { put(0x0A) }  // Foundation writes an empty line inside
+                line(level)
+            }
+            put(UInt8(ascii: "]"))
+        }
+        member("userId", &first, level, pretty); string(key.userId)
+        if pretty { line(depth) }
+        put(UInt8(ascii: "}"))
+    }
+
+    private mutating func member(_ name: StaticString, _ first: inout Bool, _ level: Int, _ pretty: Bool) {
+        if !first { put(UInt8(ascii: ",")) }
+        first = false
+        if pretty { line(level) }
+        put(UInt8(ascii: "\""))
+        put(name)
+        if pretty { put("\" : ") } else { put("\":") }
+    }
+
+    /// A time as read. Whatever text the service sent is written back as
+    /// that text: in its own form it is what `APITime.write` would write,
+    /// and in any other form it is kept as text. Milliseconds become text.
+    private mutating func time(_ time: ListedKey.Time) {
+        switch time {
+        case .milliseconds(let ms):
+            var text: [UInt8] = []
+            APITime.write(epochMilliseconds: ms, into: &text)
+            put(UInt8(ascii: "\""))
+            text.withUnsafeBytes { put($0) }
+            put(UInt8(ascii: "\""))
+        case .text(let raw):
+            string(raw)
+        }
+    }
+
+    // MARK: Strings
 
     /// A string as read: its bytes copied when they need no escape.
     mutating func string(_ raw: JSONScanner.RawString) {
-        if let text = raw.escaped { return string(text) }
-        for byte in raw.bytes where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            return string(String(decoding: raw.bytes, as: UTF8.self))
+        if raw.printableASCII {
+            put(UInt8(ascii: "\""))
+            put(raw.bytes)
+            put(UInt8(ascii: "\""))
+        } else {
+            string(raw.text)
         }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: raw.bytes)
-        bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func escapeScalars(_ text: String) {
+    /// Escapes `"`, `\` and C0 as JSON requires, and also DEL, C1, bidi and
+    /// invisible characters as `\uXXXX`. At most six bytes out per byte in.
+    mutating func string(_ text: String) {
+        put(UInt8(ascii: "\""))
         for scalar in text.unicodeScalars {
             let v = scalar.value
             switch v {
-            case 0x22: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\""))
-            case 0x5C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\\"))
-            case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
-            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0x22: put(UInt8(ascii: "\\")); put(UInt8(ascii: "\""))
+            case 0x5C: put(UInt8(ascii: "\\")); put(UInt8(ascii: "\\"))
+            case 0x08: put(UInt8(ascii: "\\")); put(UInt8(ascii: "b"))
+            case 0x0C: put(UInt8(ascii: "\\")); put(UInt8(ascii: "f"))
+            case 0x0A: put(UInt8(ascii: "\\")); put(UInt8(ascii: "n"))
+            case 0x0D: put(UInt8(ascii: "\\")); put(UInt8(ascii: "r"))
+            case 0x09: put(UInt8(ascii: "\\")); put(UInt8(ascii: "t"))
             case 0..<0x20: unicodeEscape(UInt16(v))
-            case 0x20..<0x7F: bytes.append(UInt8(v))
+            case 0x20..<0x7F: put(UInt8(v))
             default:
                 if DisplayText.isUnsafe(scalar) {
                     for unit in String(scalar).utf16 { unicodeEscape(unit) }
                 } else {
-                    bytes.append(contentsOf: String(scalar).utf8)
+                    for unit in String(scalar).utf8 { put(unit) }
                 }
             }
         }
+        put(UInt8(ascii: "\""))
     }
 
+    private static let hex: StaticString = "0123456789abcdef"
+
     private mutating func unicodeEscape(_ unit: UInt16) {
-        bytes.append(UInt8(ascii: "\\"))
-        bytes.append(UInt8(ascii: "u"))
-        for shift in stride(from: 12, through: 0, by: -4) { bytes.append(Self.hex[Int(unit >> UInt16(shift)) & 0xF]) }
+        put(UInt8(ascii: "\\"))
+        put(UInt8(ascii: "u"))
+        for shift in stride(from: 12, through: 0, by: -4) { put(Self.hex.utf8Start[Int(unit >> UInt16(shift)) & 0xF]) }
     }
 }
