@@ -326,7 +326,9 @@ public enum ConnectionResolver {
     }
 
     public static func isLoopback(host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        var h = Substring(host.lowercased())
+        while h.first == "[" || h.first == "]" { h.removeFirst() }
+        while h.last == "[" || h.last == "]" { h.removeLast() }
         if h == "localhost" || h.hasSuffix(".localhost") || h == "::1" { return true }
         let parts = h.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }

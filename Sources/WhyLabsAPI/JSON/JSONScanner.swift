@@ -110,6 +110,7 @@ struct JSONScanner {
 
     /// The next member's name with the scanner at its value, or nil after
     /// the closing `}`. `first` starts true.
+    @inline(__always)
     mutating func nextMember(_ first: inout Bool) throws(JSONShapeError) -> RawString? {
         let next = peek()
         if first {
@@ -130,6 +131,7 @@ struct JSONScanner {
 
     /// Whether another element follows (the scanner at it), or false after
     /// the closing `]`. `first` starts true.
+    @inline(__always)
     mutating func nextElement(_ first: inout Bool) throws(JSONShapeError) -> Bool {
         let next = peek()
         if first {
@@ -170,6 +172,7 @@ struct JSONScanner {
     }
 
     /// `null` consumed, or false with nothing consumed.
+    @inline(__always)
     mutating func null() throws(JSONShapeError) -> Bool {
         guard peek() == UInt8(ascii: "n") else { return false }
         try literal("null")
@@ -257,6 +260,7 @@ struct JSONScanner {
     /// A string read in place: its bytes when it holds no escape (checked to
     /// be UTF-8), otherwise the unescaped text. Every caller has peeked at
     /// the opening quote, so whitespace is behind it.
+    @inline(__always)
     mutating func rawString() throws(JSONShapeError) -> RawString {
         guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw expected(UInt8(ascii: "\"")) }
         i += 1
@@ -303,7 +307,12 @@ struct JSONScanner {
             i += 1
         }
         guard i < bytes.count else { throw fail("unterminated string") }
-        // Slow path: at least one escape.
+        return try escapedString(from: start)
+    }
+
+    /// The rest of a string that holds an escape (at `i`), unescaped: out
+    /// of line, so the common string stays small enough to inline.
+    @inline(never) private mutating func escapedString(from start: Int) throws(JSONShapeError) -> RawString {
         var out: [UInt8] = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
         while i < bytes.count {
             let c = bytes[i]
@@ -373,6 +382,7 @@ struct JSONScanner {
     }
 
     /// A string value, read in place.
+    @inline(__always)
     mutating func stringValue() throws(JSONShapeError) -> RawString {
         guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string") }
         return try rawString()
