@@ -2,7 +2,7 @@
 """Measures every budget of DESIGN.md §7 on the release build, each beside a
 reference from the same run, and rewrites BENCHMARKS.md with the results.
 
-    swift build -c release --static-swift-stdlib --scratch-path .build-install --product keydash
+    scripts/build-release.sh
     scripts/interop.sh        # once: .build/interop-venv with whylabs-client
     scripts/benchmarks.py     # about 15 minutes; builds Benchmarks/ first
 
@@ -513,7 +513,7 @@ def report():
         "Every figure here comes from one run of",
         "",
         "```sh",
-        "swift build -c release --static-swift-stdlib --scratch-path .build-install --product keydash",
+        "scripts/build-release.sh",
         "scripts/interop.sh     # once: the official Python client in .build/interop-venv",
         "scripts/benchmarks.py  # rewrites this file",
         "```",
@@ -530,7 +530,8 @@ def report():
         "",
         "How each is measured",
         "- Every whole-process figure runs the binary `scripts/install.sh` builds and",
-        "  installs: release, with the Swift runtime linked in (`--static-swift-stdlib`).",
+        "  installs (`scripts/build-release.sh`): release, with the Swift runtime linked",
+        "  in (`--static-swift-stdlib`) and no exported symbols (`--no-export-dynamic`).",
         "- Decode: the micro-benchmark `decode list 100000 keys … to keys` (bytes to",
         "  `[UserApiKey]`); `… to records` is the dashboard's path into its compact",
         "  store. The reference is whylabs-client's `ApiClient.deserialize` on the same bytes.",
@@ -564,7 +565,7 @@ def report():
 
 def main():
     if not BIN.exists():
-        raise SystemExit(f"build first: swift build -c release --static-swift-stdlib --scratch-path .build-install --product keydash ({BIN} missing)")
+        raise SystemExit(f"build first: scripts/build-release.sh ({BIN} missing)")
     for tool in ("tmux", "curl", "htop"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is needed")

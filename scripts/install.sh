@@ -11,7 +11,7 @@ prefix=${1:-$HOME/.local}
 build=${KEYDASH_INSTALL_BUILD:-.build-install}
 
 echo "building keydash (release, static Swift runtime) in $build ..."
-swift build -c release --static-swift-stdlib --scratch-path "$build" --product keydash
+scripts/build-release.sh
 swift build -c release --scratch-path "$build" --product generate-manual
 bin="$build/release/keydash"
 

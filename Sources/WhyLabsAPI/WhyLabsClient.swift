@@ -127,6 +127,9 @@ public final class WhyLabsClient: APIKeyService {
 
     public let configuration: Configuration
     private let http: HTTPClient
+    /// Every request and its connection on one event loop: a monitor's
+    /// refresh reuses the connection without waking a second thread.
+    private let eventLoop: any EventLoop
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "keydash.client")) {
@@ -143,6 +146,7 @@ public final class WhyLabsClient: APIKeyService {
             httpConfig.proxy = .server(host: proxy.host, port: proxy.port)
         }
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
+        self.eventLoop = http.eventLoopGroup.next()
     }
 
     public func shutdown() async {
@@ -254,7 +258,7 @@ public final class WhyLabsClient: APIKeyService {
         do {
             let request = try self.request(method, url: url)
             let task = http.execute(request: request, delegate: AnswerReader(body, limit: configuration.maxBodyBytes),
-                                    eventLoop: .indifferent, deadline: .now() + total, logger: logger)
+                                    eventLoop: .delegateAndChannel(on: eventLoop), deadline: .now() + total, logger: logger)
             reply = try await withTaskCancellationHandler {
                 try await task.futureResult.get()
             } onCancel: {
