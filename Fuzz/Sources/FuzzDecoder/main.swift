@@ -6,7 +6,8 @@ import WhyLabsAPI
 /// keydash's byte-level decoder on any bytes, against Foundation's: never a
 /// crash; whatever it accepts, Foundation accepts as the same keys; and what
 /// it reads survives keydash's own JSON output (pretty and compact, the
-/// escaping of DEL, C1 and bidi included) as the same keys.
+/// escaping of DEL, C1 and bidi included) as the same keys, written the
+/// same way straight from the answer's bytes.
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let raw = UnsafeRawBufferPointer(start: data, count: size)
@@ -35,6 +36,13 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             fatalError("accepted a list Foundation rejects")
         }
         if reference.items != ours { fatalError("read a list differently from Foundation") }
+        // `keydash list --format json` writes each key straight from the
+        // answer's bytes: the same output as decoding, then writing.
+        var direct = KeyJSONWriter.PrettyList()
+        try? KeyJSONDecoder.forEachListed(in: raw) { (key: ListedKey) in direct.add(key) }
+        if direct.finish() != KeyJSONWriter.list(ours, style: .pretty) {
+            fatalError("wrote a list straight from its bytes differently from its keys")
+        }
         for style in [KeyJSONWriter.Style.pretty, .compact] {
             let written = KeyJSONWriter.list(ours, style: style)
             if String(decoding: written, as: UTF8.self).unicodeScalars.contains(where: { $0.value >= 0x20 && DisplayText.isUnsafe($0) }) {
