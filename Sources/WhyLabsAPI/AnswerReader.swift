@@ -8,9 +8,11 @@ import NIOHTTP1
 public protocol KeyListAccumulator: Sendable {
     init()
     mutating func add(_ key: UserApiKey)
-    /// A key as read, valid only during the call: for a form that needs no
-    /// `UserApiKey` in between. By default, `add(key.decoded())`.
+    /// A key as read, valid only during the call, for a form that needs no
+    /// `UserApiKey` in between; used when `readsListedKeys` says so.
     mutating func add(_ key: ListedKey)
+    /// Whether keys come in through `add(_: ListedKey)`; false by default.
+    static var readsListedKeys: Bool { get }
     /// The answer's length, when the server sent it, before any key.
     mutating func expect(answerBytes: Int)
     /// After the last key of a well-formed answer.
@@ -19,6 +21,7 @@ public protocol KeyListAccumulator: Sendable {
 
 extension KeyListAccumulator {
     public mutating func add(_ key: ListedKey) { add(key.decoded()) }
+    public static var readsListedKeys: Bool { false }
     public mutating func expect(answerBytes: Int) {}
     public mutating func finishList() {}
 }
@@ -115,7 +118,10 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
             let all = held
             held = []
             let failed = all.withUnsafeBytes { bytes in
-                (try? KeyJSONDecoder.forEachListed(in: bytes) { (key: ListedKey) in keys.add(key) }) == nil
+                if A.readsListedKeys {
+                    return (try? KeyJSONDecoder.forEachListed(in: bytes) { (key: ListedKey) in keys.add(key) }) == nil
+                }
+                return (try? KeyJSONDecoder.forEachListed(in: bytes) { (key: UserApiKey) in keys.add(key) }) == nil
             }
             if failed { throw undecodable }
             keys.finishList()
@@ -132,7 +138,11 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
 
     private mutating func read(_ bytes: UnsafeRawBufferPointer) throws(APIError) {
         do {
-            try stream.feed(bytes) { (key: ListedKey) in keys.add(key) }
+            if A.readsListedKeys {
+                try stream.feed(bytes) { (key: ListedKey) in keys.add(key) }
+            } else {
+                try stream.feed(bytes) { (key: UserApiKey) in keys.add(key) }
+            }
         } catch {
             throw undecodable
         }

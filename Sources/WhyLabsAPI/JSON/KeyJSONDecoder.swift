@@ -87,26 +87,36 @@ public enum KeyJSONDecoder {
 
     // MARK: - One key
 
-    private struct Seen: OptionSet {
+    struct Seen: OptionSet {
         let rawValue: UInt16
         static let keyId = Seen(rawValue: 1 << 0), orgId = Seen(rawValue: 1 << 1), userId = Seen(rawValue: 1 << 2)
         static let creationTime = Seen(rawValue: 1 << 3), key = Seen(rawValue: 1 << 4)
         static let expirationTime = Seen(rawValue: 1 << 5), lastUsedTime = Seen(rawValue: 1 << 6)
         static let scopes = Seen(rawValue: 1 << 7), resourceId = Seen(rawValue: 1 << 8)
         static let alias = Seen(rawValue: 1 << 9), revoked = Seen(rawValue: 1 << 10)
+        static let required: Seen = [.keyId, .orgId, .userId, .creationTime]
     }
 
     static func key(_ s: inout JSONScanner, depth: Int) throws(JSONShapeError) -> UserApiKey {
-        try listed(&s, depth: depth).decoded()
+        var key = KeyFields()
+        try members(&s, depth: depth, into: &key)
+        return key.value
     }
 
     /// One key object read and checked, its text left where it is.
     static func listed(_ s: inout JSONScanner, depth: Int) throws(JSONShapeError) -> ListedKey {
+        var key = ListedFields()
+        let start = try members(&s, depth: depth, into: &key)
+        return ListedKey(fields: key, bytes: s.bytes, length: s.i - start)
+    }
+
+    /// A key object's members, each handed to `sink` once: the one loop
+    /// that holds the rules (the first member of a name wins, nulls, what
+    /// each field may be, which are required), whatever form the key takes.
+    /// Returns where the object began.
+    @discardableResult @inline(__always)
+    private static func members<Sink: KeyMemberSink>(_ s: inout JSONScanner, depth: Int, into sink: inout Sink) throws(JSONShapeError) -> Int {
         var seen: Seen = []
-        var keyId: JSONScanner.RawString?, orgId: JSONScanner.RawString?, userId: JSONScanner.RawString?
-        var creationTime: ListedKey.Time?
-        var secret: JSONScanner.RawString?, expirationTime: ListedKey.Time?, lastUsedTime: ListedKey.Time?
-        var scopesAt: Int?, resourceId: JSONScanner.RawString?, alias: JSONScanner.RawString?, revoked: Bool?
         guard s.peek() == UInt8(ascii: "{") else { throw s.fail("expected a key object") }
         let start = s.i
         try s.enter(UInt8(ascii: "{"), depth: depth)
@@ -120,34 +130,29 @@ public enum KeyJSONDecoder {
             }
             seen.insert(field)
             switch field {
-            case .key: secret = try optionalString(&s)
-            case .keyId: keyId = try s.stringValue()
-            case .orgId: orgId = try s.stringValue()
-            case .alias: alias = try optionalString(&s)
-            case .userId: userId = try s.stringValue()
+            case .keyId: sink.keyId(try s.stringValue())
+            case .orgId: sink.orgId(try s.stringValue())
+            case .userId: sink.userId(try s.stringValue())
+            case .key: if try !s.null() { sink.key(try s.stringValue()) }
+            case .alias: if try !s.null() { sink.alias(try s.stringValue()) }
+            case .resourceId: if try !s.null() { sink.resourceId(try s.stringValue()) }
             case .scopes:
                 if try !s.null() {
-                    scopesAt = s.i
+                    sink.scopes(at: s.i)
                     try s.enter(UInt8(ascii: "["), depth: depth + 1)
                     var firstScope = true
-                    while try s.nextElement(&firstScope) { _ = try s.stringValue() }
+                    while try s.nextElement(&firstScope) { sink.scope(try s.stringValue()) }
                 }
-            case .revoked:
-                if try !s.null() { revoked = try s.bool() }
-            case .resourceId: resourceId = try optionalString(&s)
-            case .creationTime: creationTime = try time(&s)
-            case .lastUsedTime:
-                if try !s.null() { lastUsedTime = try time(&s) }
-            default:
-                if try !s.null() { expirationTime = try time(&s) }
+            case .revoked: if try !s.null() { sink.revoked(try s.bool()) }
+            case .creationTime: sink.creationTime(try time(&s))
+            case .lastUsedTime: if try !s.null() { sink.lastUsedTime(try time(&s)) }
+            default: if try !s.null() { sink.expirationTime(try time(&s)) }
             }
         }
-        guard let keyId, let orgId, let userId, let creationTime else {
+        guard seen.isSuperset(of: .required) else {
             throw JSONShapeError(offset: start, reason: "a key lacks keyId, orgId, userId or creationTime")
         }
-        return ListedKey(keyId: keyId, orgId: orgId, userId: userId, creationTime: creationTime, key: secret,
-                         expirationTime: expirationTime, lastUsedTime: lastUsedTime, scopesAt: scopesAt,
-                         resourceId: resourceId, alias: alias, revoked: revoked, bytes: s.bytes, length: s.i - start)
+        return start
     }
 
     /// Which field a member name is, or none.
@@ -171,10 +176,6 @@ public enum KeyJSONDecoder {
         case 14 where name.equals("expirationTime"): .expirationTime
         default: []
         }
-    }
-
-    private static func optionalString(_ s: inout JSONScanner) throws(JSONShapeError) -> JSONScanner.RawString? {
-        try s.null() ? nil : try s.stringValue()
     }
 
     /// A time: the service's text, or epoch milliseconds.
@@ -201,17 +202,28 @@ public struct ListedKey {
         case text(JSONScanner.RawString)
     }
 
-    var keyId, orgId, userId: JSONScanner.RawString
-    var creationTime: Time
-    var key: JSONScanner.RawString?
-    var expirationTime, lastUsedTime: Time?
-    /// Where the scopes array begins in `bytes`; read again when wanted.
-    var scopesAt: Int?
-    var resourceId, alias: JSONScanner.RawString?
-    var revoked: Bool?
+    /// As `members` handed them over: the required ones all there.
+    let fields: ListedFields
     let bytes: UnsafeRawBufferPointer
     /// The key object's length in the answer, which bounds its output.
     let length: Int
+
+    /// Never used: `members` saw each required field.
+    private static var none: JSONScanner.RawString {
+        JSONScanner.RawString(bytes: UnsafeRawBufferPointer(start: nil, count: 0), escaped: nil, printableASCII: true)
+    }
+    var keyId: JSONScanner.RawString { fields.keyId ?? Self.none }
+    var orgId: JSONScanner.RawString { fields.orgId ?? Self.none }
+    var userId: JSONScanner.RawString { fields.userId ?? Self.none }
+    var creationTime: Time { fields.creationTime ?? .text(Self.none) }
+    var key: JSONScanner.RawString? { fields.key }
+    var alias: JSONScanner.RawString? { fields.alias }
+    var resourceId: JSONScanner.RawString? { fields.resourceId }
+    var expirationTime: Time? { fields.expirationTime }
+    var lastUsedTime: Time? { fields.lastUsedTime }
+    var revoked: Bool? { fields.revoked }
+    /// Where the scopes array begins in `bytes`; read again when wanted.
+    var scopesAt: Int? { fields.scopesAt }
 
     /// The key in keydash's own form.
     public func decoded() -> UserApiKey {
@@ -251,4 +263,63 @@ public struct ListedKey {
             return APITime(storage: APITime.storage(parsing: raw.bytes) { String(decoding: raw.bytes, as: UTF8.self) })
         }
     }
+}
+
+/// What `KeyJSONDecoder.members` hands over, member by member: each
+/// field at most once, never a null.
+protocol KeyMemberSink {
+    mutating func keyId(_ raw: JSONScanner.RawString)
+    mutating func orgId(_ raw: JSONScanner.RawString)
+    mutating func userId(_ raw: JSONScanner.RawString)
+    mutating func key(_ raw: JSONScanner.RawString)
+    mutating func alias(_ raw: JSONScanner.RawString)
+    mutating func resourceId(_ raw: JSONScanner.RawString)
+    mutating func creationTime(_ time: ListedKey.Time)
+    mutating func expirationTime(_ time: ListedKey.Time)
+    mutating func lastUsedTime(_ time: ListedKey.Time)
+    mutating func revoked(_ value: Bool)
+    /// A scopes array begins at `offset`; its scopes follow.
+    mutating func scopes(at offset: Int)
+    mutating func scope(_ raw: JSONScanner.RawString)
+}
+
+/// A key's members kept as read, for `ListedKey`.
+struct ListedFields: KeyMemberSink {
+    var keyId, orgId, userId, key, alias, resourceId: JSONScanner.RawString?
+    var creationTime, expirationTime, lastUsedTime: ListedKey.Time?
+    var scopesAt: Int?
+    var revoked: Bool?
+
+    mutating func keyId(_ raw: JSONScanner.RawString) { keyId = raw }
+    mutating func orgId(_ raw: JSONScanner.RawString) { orgId = raw }
+    mutating func userId(_ raw: JSONScanner.RawString) { userId = raw }
+    mutating func key(_ raw: JSONScanner.RawString) { key = raw }
+    mutating func alias(_ raw: JSONScanner.RawString) { alias = raw }
+    mutating func resourceId(_ raw: JSONScanner.RawString) { resourceId = raw }
+    mutating func creationTime(_ time: ListedKey.Time) { creationTime = time }
+    mutating func expirationTime(_ time: ListedKey.Time) { expirationTime = time }
+    mutating func lastUsedTime(_ time: ListedKey.Time) { lastUsedTime = time }
+    mutating func revoked(_ value: Bool) { revoked = value }
+    mutating func scopes(at offset: Int) { scopesAt = offset }
+    mutating func scope(_ raw: JSONScanner.RawString) {}  // read again from `scopesAt` when wanted
+}
+
+/// A key's members as Swift values, for `UserApiKey`: strings made as they
+/// are read, so nothing is read twice.
+struct KeyFields: KeyMemberSink {
+    /// Complete once `members` has seen every required field.
+    private(set) var value = UserApiKey(keyId: "", orgId: "", userId: "", creationTime: APITime(epochMilliseconds: 0))
+
+    mutating func keyId(_ raw: JSONScanner.RawString) { value.keyId = raw.text }
+    mutating func orgId(_ raw: JSONScanner.RawString) { value.orgId = raw.text }
+    mutating func userId(_ raw: JSONScanner.RawString) { value.userId = raw.text }
+    mutating func key(_ raw: JSONScanner.RawString) { value.key = raw.text }
+    mutating func alias(_ raw: JSONScanner.RawString) { value.alias = raw.text }
+    mutating func resourceId(_ raw: JSONScanner.RawString) { value.resourceId = raw.text }
+    mutating func creationTime(_ time: ListedKey.Time) { value.creationTime = ListedKey.apiTime(time) }
+    mutating func expirationTime(_ time: ListedKey.Time) { value.expirationTime = ListedKey.apiTime(time) }
+    mutating func lastUsedTime(_ time: ListedKey.Time) { value.lastUsedTime = ListedKey.apiTime(time) }
+    mutating func revoked(_ value: Bool) { self.value.revoked = value }
+    mutating func scopes(at offset: Int) { value.scopes = [] }
+    mutating func scope(_ raw: JSONScanner.RawString) { value.scopes?.append(raw.text) }
 }

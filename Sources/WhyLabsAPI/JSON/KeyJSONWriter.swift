@@ -60,6 +60,8 @@ public struct KeyJSONWriter: Sendable {
             writer.key(key)
         }
 
+        public static var readsListedKeys: Bool { true }
+
         /// Straight from the answer's bytes to output: the same bytes as
         /// decoding the key and writing it, with no `UserApiKey` between.
         public mutating func add(_ key: ListedKey) {

@@ -36,11 +36,19 @@ public struct KeyListStream: Sendable {
 
     /// The next chunk; `each` is called for every key completed in it.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ each: (UserApiKey) -> Void) throws(JSONShapeError) {
-        try feed(bytes) { (key: ListedKey) in each(key.decoded()) }
+        try feed(bytes, reading: KeyJSONDecoder.key, each)
     }
 
     /// `feed` with each key as read, before it takes any form.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ each: (ListedKey) -> Void) throws(JSONShapeError) {
+        try feed(bytes, reading: KeyJSONDecoder.listed, each)
+    }
+
+    /// `reading` turns each whole element into the form `each` takes.
+    @inline(__always)
+    private mutating func feed<Key>(_ bytes: UnsafeRawBufferPointer,
+                                    reading: (inout JSONScanner, Int) throws(JSONShapeError) -> Key,
+                                    _ each: (Key) -> Void) throws(JSONShapeError) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         let n = bytes.count
         // Where the bytes not yet copied (to the skeleton or the element) begin.
@@ -101,12 +109,12 @@ public struct KeyListStream: Sendable {
                 depth -= 1
                 if inElement && depth == 2 {
                     if element.isEmpty {
-                        try Self.read(UnsafeRawBufferPointer(rebasing: bytes[pending...i]), at: consumed + pending, each)
+                        try Self.read(UnsafeRawBufferPointer(rebasing: bytes[pending...i]), at: consumed + pending, reading, each)
                     } else {
                         element.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[pending...i]))
                         let at = consumed + i + 1 - element.count
                         let read = element.withUnsafeBytes { all in
-                            Result { () throws(JSONShapeError) in try Self.read(all, at: at, each) }
+                            Result { () throws(JSONShapeError) in try Self.read(all, at: at, reading, each) }
                         }
                         try read.get()
                         element.removeAll(keepingCapacity: true)
@@ -150,10 +158,12 @@ public struct KeyListStream: Sendable {
     }
 
     /// One element, whole: read, checked, and handed to `each` while its bytes last.
-    private static func read(_ bytes: UnsafeRawBufferPointer, at offset: Int, _ each: (ListedKey) -> Void) throws(JSONShapeError) {
+    private static func read<Key>(_ bytes: UnsafeRawBufferPointer, at offset: Int,
+                                  _ reading: (inout JSONScanner, Int) throws(JSONShapeError) -> Key,
+                                  _ each: (Key) -> Void) throws(JSONShapeError) {
         do throws(JSONShapeError) {
             var scanner = JSONScanner(bytes)
-            let key = try KeyJSONDecoder.listed(&scanner, depth: 2)
+            let key = try reading(&scanner, 2)
             try scanner.expectEnd()
             each(key)
         } catch {
