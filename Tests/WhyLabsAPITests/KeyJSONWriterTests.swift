@@ -83,10 +83,15 @@ import Testing
             let keys = try json.withUnsafeBytes { try KeyJSONDecoder.list($0) }
             let expected = String(decoding: KeyJSONWriter.list(keys, style: .pretty), as: UTF8.self)
             var whole = KeyJSONWriter.PrettyList()
+            var decoded: [UserApiKey] = []
             try json.withUnsafeBytes { bytes in
-                try KeyJSONDecoder.forEachListed(in: bytes) { (key: ListedKey) in whole.add(key) }
+                try KeyJSONDecoder.forEachListed(in: bytes) { (key: ListedKey) in
+                    whole.add(key)
+                    decoded.append(key.decoded())
+                }
             }
             #expect(String(decoding: whole.finish(), as: UTF8.self) == expected, "document \(n), whole")
+            #expect(decoded == keys, "document \(n), each key as read, then decoded")
             // Read as a stream in small chunks, each element from its own copy.
             var stream = KeyListStream()
             var streamed = KeyJSONWriter.PrettyList()

@@ -107,7 +107,7 @@ public enum KeyJSONDecoder {
     static func listed(_ s: inout JSONScanner, depth: Int) throws(JSONShapeError) -> ListedKey {
         var key = ListedFields()
         let start = try members(&s, depth: depth, into: &key)
-        return ListedKey(fields: key, bytes: s.bytes, length: s.i - start)
+        return ListedKey(fields: key, bytes: s.bytes, start: start, length: s.i - start)
     }
 
     /// A key object's members, each handed to `sink` once: the one loop
@@ -205,7 +205,9 @@ public struct ListedKey {
     /// As `members` handed them over: the required ones all there.
     let fields: ListedFields
     let bytes: UnsafeRawBufferPointer
-    /// The key object's length in the answer, which bounds its output.
+    /// Where the key object begins in `bytes`, and its length, which
+    /// bounds its output.
+    let start: Int
     let length: Int
 
     /// Never used: `members` saw each required field.
@@ -225,18 +227,16 @@ public struct ListedKey {
     /// Where the scopes array begins in `bytes`; read again when wanted.
     var scopesAt: Int? { fields.scopesAt }
 
-    /// The key in keydash's own form.
+    /// The key in keydash's own form: its object read again, by the same
+    /// rules, into a `UserApiKey`. It was checked when read, so this cannot fail.
     public func decoded() -> UserApiKey {
-        var scopes: [String]?
-        if scopesAt != nil {
-            var list: [String] = []
-            forEachScope { list.append($0.text) }
-            scopes = list
+        var s = JSONScanner(bytes)
+        s.i = start
+        do {
+            return try KeyJSONDecoder.key(&s, depth: 0)
+        } catch {
+            preconditionFailure("a checked key failed to read again: \(error)")
         }
-        return UserApiKey(keyId: keyId.text, orgId: orgId.text, userId: userId.text, creationTime: Self.apiTime(creationTime),
-                          key: key?.text, expirationTime: expirationTime.map(Self.apiTime),
-                          lastUsedTime: lastUsedTime.map(Self.apiTime), scopes: scopes, resourceId: resourceId?.text,
-                          alias: alias?.text, revoked: revoked)
     }
 
     /// Each scope, in order. The array was checked when the key was read,

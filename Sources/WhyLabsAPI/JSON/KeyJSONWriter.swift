@@ -175,16 +175,17 @@ public struct KeyJSONWriter: Sendable {
     /// The same, for containers deeper than 64.
     private var deeperFilled: [Bool] = []
 
-    /// A line break and up to 32 levels of two spaces; a constant, so
-    /// indenting is one copy from it.
-    static var lineAndSpaces: StaticString {
-        "\n                                                                "
+    /// A line break and `level` levels of two spaces, as a slice of one
+    /// constant (so indenting is one copy), up to 32 levels; nil deeper.
+    static func line(_ level: Int) -> UnsafeRawBufferPointer? {
+        let line: StaticString = "\n                                                                "
+        guard 1 + 2 * level <= line.utf8CodeUnitCount else { return nil }
+        return UnsafeRawBufferPointer(start: line.utf8Start, count: 1 + 2 * level)
     }
 
     private mutating func indent(_ depth: Int) {
-        let line = Self.lineAndSpaces
-        if 1 + 2 * depth <= line.utf8CodeUnitCount {
-            bytes.append(contentsOf: UnsafeRawBufferPointer(start: line.utf8Start, count: 1 + 2 * depth))
+        if let line = Self.line(depth) {
+            bytes.append(contentsOf: line)
         } else {
             bytes.append(0x0A)
             bytes.append(contentsOf: repeatElement(0x20, count: 2 * depth))
@@ -324,9 +325,8 @@ struct Cursor {
 
     /// A line break and `level` levels of two spaces.
     mutating func line(_ level: Int) {
-        let spaces = KeyJSONWriter.lineAndSpaces
-        if 1 + 2 * level <= spaces.utf8CodeUnitCount {
-            put(UnsafeRawBufferPointer(start: spaces.utf8Start, count: 1 + 2 * level))
+        if let line = KeyJSONWriter.line(level) {
+            put(line)
         } else {
             put(0x0A)
             for _ in 0..<(2 * level) { put(0x20) }
