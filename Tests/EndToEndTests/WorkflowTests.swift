@@ -49,7 +49,9 @@ extension EndToEnd {
             defer { tmux.kill() }
             #expect(tmux.waitFor("nightly-etl") != nil)
             tmux.send("o")
-            let form = try #require(tmux.waitFor("Replace key \(oldId)"))
+            // The whole form, not its first painted line: on a busy machine a
+            // capture can land while curses is still writing the box.
+            let form = try #require(tmux.waitFor { $0.contains("Replace key \(oldId)") && $0.contains("the old key's lifetime") })
             #expect(form.contains("30 days from now, the old key's lifetime"))
             #expect(form.contains(":write_data"))
             tmux.send("Enter")
