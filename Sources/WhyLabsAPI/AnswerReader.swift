@@ -66,7 +66,8 @@ struct WholeBody: AnswerBody {
 /// is never held whole. A streamed answer found equal to the last one is
 /// dropped after decoding.
 ///
-/// A list read once (`keepsDigest` false) hashes nothing.
+/// A list read once (`keepsDigest` false) hashes nothing, and is best
+/// streamed from its first byte (`streamAbove` 0).
 struct ListBody<A: KeyListAccumulator>: AnswerBody {
     let previous: ListDigest?
     let streamAbove: Int

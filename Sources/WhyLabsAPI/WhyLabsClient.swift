@@ -127,8 +127,10 @@ public final class WhyLabsClient: APIKeyService {
 
     public let configuration: Configuration
     private let http: HTTPClient
-    /// Every request and its connection on one event loop: a monitor's
-    /// refresh reuses the connection without waking a second thread.
+    /// Every request's answer is read on this loop, and its connection is
+    /// made there: a monitor's refresh reuses the connection without waking
+    /// a second thread. (Requiring the loop for the channel too made the
+    /// pool open a second, unused connection on the first request.)
     private let eventLoop: any EventLoop
     private let logger: Logger
 
@@ -160,11 +162,12 @@ public final class WhyLabsClient: APIKeyService {
     }
 
     /// The list read once into `A`: nothing will be compared with it, so
-    /// no digest is kept.
+    /// no digest is kept, and its keys are read as the bytes arrive (none
+    /// held, the reading done while the rest is still on its way).
     public func readList<A: KeyListAccumulator>(userId: String?, into: A.Type) async throws(APIError) -> A {
         var query: [(String, String)] = []
         if let userId { query.append(("user_id", userId)) }
-        let body = ListBody<A>(previous: nil, keepsDigest: false)
+        let body = ListBody<A>(previous: nil, streamAbove: 0, keepsDigest: false)
         guard case .read(let keys, _) = try await send(.GET, path: [], query: query, retrySafe: true, body: body).output else {
             preconditionFailure("a list read with no digest to match came back unchanged")
         }
@@ -258,7 +261,7 @@ public final class WhyLabsClient: APIKeyService {
         do {
             let request = try self.request(method, url: url)
             let task = http.execute(request: request, delegate: AnswerReader(body, limit: configuration.maxBodyBytes),
-                                    eventLoop: .delegateAndChannel(on: eventLoop), deadline: .now() + total, logger: logger)
+                                    eventLoop: .delegate(on: eventLoop), deadline: .now() + total, logger: logger)
             reply = try await withTaskCancellationHandler {
                 try await task.futureResult.get()
             } onCancel: {

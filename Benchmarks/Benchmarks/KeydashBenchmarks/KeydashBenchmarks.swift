@@ -111,6 +111,23 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(output.finish())
         }
     }
+    Benchmark("write a 10k-key answer as --format json as it arrives, in 64 KiB chunks", configuration: .init(maxIterations: 50)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var output = KeyJSONWriter.PrettyList()
+            var stream = KeyListStream()
+            answer10k.withUnsafeBytes { bytes in
+                output.expect(answerBytes: bytes.count)
+                var at = 0
+                while at < bytes.count {
+                    let chunk = UnsafeRawBufferPointer(rebasing: bytes[at..<min(at + 65_536, bytes.count)])
+                    try? stream.feed(chunk) { (key: ListedKey) in output.add(key) }
+                    at += chunk.count
+                }
+            }
+            try? stream.finish()
+            blackHole(output.finish())
+        }
+    }
     Benchmark("encode 10k keys as the server's answer", configuration: .init(maxIterations: 50)) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(KeyJSONWriter.list(keys10k, style: .compact)) }
     }

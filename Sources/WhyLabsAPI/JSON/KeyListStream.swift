@@ -99,6 +99,19 @@ public struct KeyListStream: Sendable {
                 if items == .inside && depth == 2 && b == UInt8(ascii: "{") && !inElement {
                     skeleton.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[pending..<i]))
                     pending = i
+                    // Nearly every element lies whole in one chunk: read it
+                    // straight from there, with no pass to find its end first.
+                    // One cut by the chunk's end, or not a key, fails here and
+                    // takes the byte-by-byte way below, which reports the error.
+                    var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: bytes[i..<n]))
+                    if let key = try? reading(&scanner, 2) {
+                        each(key)
+                        skeleton.append(UInt8(ascii: "{"))
+                        skeleton.append(UInt8(ascii: "}"))
+                        i += scanner.i
+                        pending = i
+                        continue
+                    }
                     inElement = true
                 } else if depth == 1 && items == .named {
                     items = b == UInt8(ascii: "[") ? .inside : .after
