@@ -17,6 +17,13 @@ public protocol APIKeyService: Sendable {
     /// byte the one `previous` describes.
     func readList<A: KeyListAccumulator>(userId: String?, unlessSameAs previous: ListDigest?,
                                          into: A.Type) async throws(APIError) -> ListRead<A>
+    /// Where a task awaiting this service's answers is best run: the
+    /// thread that reads them. nil: anywhere.
+    var taskExecutor: (any TaskExecutor)? { get }
+}
+
+extension APIKeyService {
+    public var taskExecutor: (any TaskExecutor)? { nil }
 }
 
 /// A keyed hash of a list answer's bytes (SipHash with this process's
@@ -149,7 +156,11 @@ public final class WhyLabsClient: APIKeyService {
         }
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
         self.eventLoop = http.eventLoopGroup.next()
+        self.taskExecutor = EventLoopTaskExecutor(eventLoop)
     }
+
+    /// The loop every answer is read on, as an executor for the tasks that await them.
+    public let taskExecutor: (any TaskExecutor)?
 
     public func shutdown() async {
         try? await http.shutdown()

@@ -1,7 +1,7 @@
 import Foundation
 import KeyServer
 import Testing
-import WhyLabsAPI
+@testable import WhyLabsAPI
 @testable import KeyDashCore
 
 /// A clock the test moves by hand.
@@ -104,9 +104,40 @@ func withDemoServer(seed: Int = 30, _ body: @Sendable (KeyServer, WhyLabsClient)
             #expect(keys.allSatisfy { $0.key == nil && $0.revoked != true })
             #expect(at == t0, "times come from the injected clock")
             await runner.run(.fetchList(perUser: Array(Set(keys.map(\.userId)))))
-            guard case .listLoaded(.success(let widened), _)? = await inbox.next() else { Issue.record("no list"); return }
+            let answer = await inbox.next()
+            guard case .listLoaded(.success(let widened), _)? = answer else { Issue.record("no list: \(String(describing: answer))"); return }
             let all = widened.keys
             #expect(all.contains { $0.isRevoked })
+            await runner.stop()
+        }
+    }
+
+    /// A refresh goes from the caller to the client's event loop and back
+    /// with no pool thread between: the task awaiting the answer resumes
+    /// on the loop that read it, and sends its action from there.
+    @Test func aRequestIsAwaitedOnTheLoopThatReadsItsAnswer() async throws {
+        try await withDemoServer { _, client in
+            guard let executor = client.taskExecutor as? EventLoopTaskExecutor else {
+                Issue.record("the client names no event loop for its tasks"); return
+            }
+            let sentOnLoop = ActionInbox(), inbox = ActionInbox()
+            let runner = EffectRunner(service: client, clock: ManualClock(), auditLog: nil, send: { action in
+                sentOnLoop.send(.showMessage(executor.loop.inEventLoop ? "on the loop" : "elsewhere", .info))
+                inbox.send(action)
+            })
+            #expect(runner.executor.map { $0 === executor } == true)
+            await runner.run(.fetchList(perUser: [], skipIfUnchanged: true))
+            guard case .listLoaded(.success(let snapshot), _)? = await inbox.next() else { Issue.record("no list"); return }
+            #expect(snapshot.keys.count > 20)
+            // The same list again: read, found unchanged, answered, all on the loop.
+            await runner.run(.fetchList(perUser: [], skipIfUnchanged: true))
+            guard case .listUnchanged(_)? = await inbox.next() else { Issue.record("no answer"); return }
+            await runner.run(.fetchDetail(keyId: snapshot.keys[0].keyId))
+            guard case .detailLoaded(_, .success, _)? = await inbox.next() else { Issue.record("no detail"); return }
+            for _ in 0..<3 {
+                guard case .showMessage(let place, _)? = await sentOnLoop.next() else { Issue.record("no action sent"); return }
+                #expect(place == "on the loop")
+            }
             await runner.stop()
         }
     }

@@ -4,8 +4,15 @@ import WhyLabsAPI
 /// Carries out the reducer's effects with the API client and a clock, and
 /// feeds every result back as an action through `send`. Effects that belong
 /// to the front end (clipboard, quit) go to `present`.
+///
+/// Its tasks prefer the service's executor, the event loop that reads the
+/// answers: a refresh goes from the curses thread to that loop and back,
+/// with no pool thread woken between. What is heavy (a changed list made
+/// into a snapshot) is done on the shared pool, leaving the loop free.
 public actor EffectRunner {
     private let service: any APIKeyService
+    /// Where the runner's tasks, and those that feed it, are best run.
+    public nonisolated let executor: (any TaskExecutor)?
     private let clock: any DashboardClock
     private let auditLog: AuditLog?
     private let rotationStore: RotationStore?
@@ -20,6 +27,7 @@ public actor EffectRunner {
                 rotationStore: RotationStore? = nil,
                 send: @escaping @Sendable (Action) -> Void, present: @escaping @Sendable (Effect) -> Void = { _ in }) {
         self.service = service
+        self.executor = service.taskExecutor
         self.clock = clock
         self.auditLog = auditLog
         self.rotationStore = rotationStore
@@ -50,7 +58,10 @@ public actor EffectRunner {
                             return .listUnchanged(at: clock.now())
                         case .read(let records, let digest):
                             await self.remember(digest)
-                            result = .success(KeySnapshot(records: records, rules: rules, basis: basis))
+                            let snapshot = await withTaskExecutorPreference(globalConcurrentExecutor) {
+                                KeySnapshot(records: records, rules: rules, basis: basis)
+                            }
+                            result = .success(snapshot)
                         }
                     } else {
                         await self.remember(nil)
@@ -62,7 +73,8 @@ public actor EffectRunner {
                 }
                 if case .success(var snapshot) = result, let rotationStore {
                     let read = clock.now()
-                    if let all = try? rotationStore.load() { snapshot.rotations = (read, all) }
+                    let all = await withTaskExecutorPreference(globalConcurrentExecutor) { try? rotationStore.load() }
+                    if let all { snapshot.rotations = (read, all) }
                     result = .success(snapshot)
                 }
                 return .listLoaded(result, at: clock.now())
@@ -148,10 +160,10 @@ public actor EffectRunner {
         let id = nextTaskId
         nextTaskId += 1
         let send = self.send
-        inFlight[id] = Task {
+        inFlight[id] = Task(executorPreference: executor) {
             let action = await work()
             if !Task.isCancelled { send(action) }
-            self.finished(id)
+            await self.finished(id)
         }
     }
 

@@ -400,7 +400,7 @@ final class EffectPump: @unchecked Sendable {
         self.runner = runner
         (stream, sink) = AsyncStream<[Effect]>.makeStream()
         let stream = self.stream
-        task = Task {
+        task = Task(executorPreference: runner.executor) {
             for await batch in stream { await runner.run(batch) }
         }
     }
