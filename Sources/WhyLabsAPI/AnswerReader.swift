@@ -61,10 +61,11 @@ struct WholeBody: AnswerBody {
 }
 
 /// A list answer: held while it is small, so an answer equal to the last
-/// one (the digest) is never decoded; past `streamAbove` bytes its keys are
-/// decoded as they arrive and the bytes let go, so a list of 100,000 keys
-/// is never held whole. A streamed answer found equal to the last one is
-/// dropped after decoding.
+/// one (the digest: the held bytes, kept) is never decoded; past
+/// `streamAbove` bytes its keys are decoded as they arrive and the bytes
+/// let go (the digest a keyed hash), so a list of 100,000 keys is never
+/// held whole. A streamed answer found equal to the last one is dropped
+/// after decoding.
 ///
 /// A list read once (`keepsDigest` false) hashes nothing, and is best
 /// streamed from its first byte (`streamAbove` 0).
@@ -95,24 +96,30 @@ struct ListBody<A: KeyListAccumulator>: AnswerBody {
     }
 
     mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(APIError) {
-        if keepsDigest { hasher.combine(bytes: chunk) }
         length += chunk.count
         if head.count < 200 { head.append(contentsOf: chunk.prefix(200 - head.count)) }
         if streaming {
+            if keepsDigest { hasher.combine(bytes: chunk) }
             try read(chunk)
         } else if held.count + chunk.count <= streamAbove {
+            // Held, the bytes are their own digest: nothing to hash.
             held.append(contentsOf: chunk)
         } else {
             streaming = true
             let earlier = held
             held = []
+            if keepsDigest {
+                earlier.withUnsafeBytes { hasher.combine(bytes: $0) }
+                hasher.combine(bytes: chunk)
+            }
             try read(earlier)
             try read(chunk)
         }
     }
 
     mutating func finish() throws(APIError) -> ListRead<A> {
-        let digest = ListDigest(length: length, hash: hasher.finalize())
+        let digest = !keepsDigest ? ListDigest(length: length, hash: 0)
+            : streaming ? ListDigest(length: length, hash: hasher.finalize()) : ListDigest(bytes: held)
         if let previous, previous == digest { return .unchanged }
         if !streaming {
             // All here: one pass of the whole-document decoder.

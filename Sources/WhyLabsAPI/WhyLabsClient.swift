@@ -26,22 +26,55 @@ extension APIKeyService {
     public var taskExecutor: (any TaskExecutor)? { nil }
 }
 
-/// A keyed hash of a list answer's bytes (SipHash with this process's
-/// seed, so no server can aim for a collision), to tell an answer that
-/// is byte for byte the last one without reading it again.
+/// What tells a list answer that is byte for byte the last one, without
+/// reading it again: the answer's bytes themselves while it was held (a
+/// comparison costs a fraction of hashing them), or a keyed hash (SipHash
+/// with this process's seed, so no server can aim for a collision) of one
+/// too long to hold, which was read as it arrived.
 public struct ListDigest: Hashable, Sendable {
     let length: Int
-    let hash: Int
+    private let content: Content
+
+    private enum Content: Sendable {
+        case bytes([UInt8])
+        case hash(Int)
+    }
 
     public init(_ bytes: UnsafeRawBufferPointer) {
-        var hasher = Hasher()
-        hasher.combine(bytes: bytes)
-        self.init(length: bytes.count, hash: hasher.finalize())
+        self.init(bytes: Array(bytes))
+    }
+
+    init(bytes: [UInt8]) {
+        length = bytes.count
+        content = .bytes(bytes)
     }
 
     init(length: Int, hash: Int) {
         self.length = length
-        self.hash = hash
+        content = .hash(hash)
+    }
+
+    static func keyedHash(_ bytes: [UInt8]) -> Int {
+        var hasher = Hasher()
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        return hasher.finalize()
+    }
+
+    public static func == (a: ListDigest, b: ListDigest) -> Bool {
+        guard a.length == b.length else { return false }
+        switch (a.content, b.content) {
+        case (.bytes(let x), .bytes(let y)):
+            return x.withUnsafeBytes { x in y.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+        case (.hash(let x), .hash(let y)):
+            return x == y
+        case (.bytes(let bytes), .hash(let hash)), (.hash(let hash), .bytes(let bytes)):
+            return keyedHash(bytes) == hash
+        }
+    }
+
+    /// Equal digests are of answers of one length.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(length)
     }
 }
 

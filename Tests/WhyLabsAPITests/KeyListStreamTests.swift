@@ -111,15 +111,7 @@ import Testing
         let json = Array(generator.document(keys: 40).utf8)
         let expected = try #require(Self.whole(json))
         func read(streamAbove: Int, previous: ListDigest?, chunk: Int) throws -> ListRead<[UserApiKey]> {
-            var body = ListBody<[UserApiKey]>(previous: previous, streamAbove: streamAbove)
-            body.start(contentLength: json.count)
-            var offset = 0
-            while offset < json.count {
-                let piece = Array(json[offset..<min(json.count, offset + chunk)])
-                try piece.withUnsafeBytes { try body.feed($0) }
-                offset += chunk
-            }
-            return try body.finish()
+            try Self.read(json, streamAbove: streamAbove, previous: previous, chunk: chunk)
         }
         let whole = json.withUnsafeBytes { ListDigest($0) }
         for (streamAbove, chunk) in [(1 << 20, 13), (100, 13), (0, 1), (50, 333)] {
@@ -139,6 +131,49 @@ import Testing
             var body = ListBody<[UserApiKey]>(previous: nil, streamAbove: 64)
             try broken.withUnsafeBytes { try body.feed($0) }
             _ = try body.finish()
+        }
+    }
+
+    static func read(_ json: [UInt8], streamAbove: Int, previous: ListDigest?, chunk: Int) throws -> ListRead<[UserApiKey]> {
+        var body = ListBody<[UserApiKey]>(previous: previous, streamAbove: streamAbove)
+        body.start(contentLength: json.count)
+        var offset = 0
+        while offset < json.count {
+            let piece = Array(json[offset..<min(json.count, offset + chunk)])
+            try piece.withUnsafeBytes { try body.feed($0) }
+            offset += chunk
+        }
+        return try body.finish()
+    }
+
+    /// An answer one letter different, its length the same, is read again,
+    /// whether the digest it meets is the bytes held last time or a hash.
+    @Test func anAnswerOfTheSameLengthThatDiffersIsReadAgain() throws {
+        func document(_ alias: String) -> [UInt8] {
+            let keys = (0..<40).map { i in
+                #"{"keyId":"k\#(i)","orgId":"o","userId":"u","creationTime":"2024-01-01T00:00:00.000","alias":"\#(i == 20 ? alias : "same")"}"#
+            }
+            return Array(("{\"items\":[" + keys.joined(separator: ",") + "]}").utf8)
+        }
+        let first = document("alpha"), second = document("alphb")
+        #expect(first.count == second.count)
+        for (streamAbove, chunk) in [(1 << 20, 13), (100, 13), (0, 1), (50, 333)] {
+            guard case .read(_, let digest) = try Self.read(first, streamAbove: streamAbove, previous: nil, chunk: chunk) else {
+                Issue.record("read without a digest must read")
+                continue
+            }
+            for previous in [digest, first.withUnsafeBytes { ListDigest($0) }] {
+                guard case .read(let keys, let next) = try Self.read(second, streamAbove: streamAbove, previous: previous, chunk: chunk) else {
+                    Issue.record("a changed answer must be read (stream above \(streamAbove))")
+                    continue
+                }
+                #expect(keys[20].alias == "alphb")
+                #expect(next != previous)
+                guard case .unchanged = try Self.read(second, streamAbove: streamAbove, previous: next, chunk: chunk) else {
+                    Issue.record("the same bytes again must be unchanged (stream above \(streamAbove))")
+                    continue
+                }
+            }
         }
     }
 }
