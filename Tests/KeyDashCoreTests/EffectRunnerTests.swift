@@ -134,7 +134,11 @@ func withDemoServer(seed: Int = 30, _ body: @Sendable (KeyServer, WhyLabsClient)
             guard case .listUnchanged(_)? = await inbox.next() else { Issue.record("no answer"); return }
             await runner.run(.fetchDetail(keyId: snapshot.keys[0].keyId))
             guard case .detailLoaded(_, .success, _)? = await inbox.next() else { Issue.record("no detail"); return }
-            for _ in 0..<3 {
+            // Every user's list (gathered and merged on the shared pool): answered from the loop too.
+            await runner.run(.fetchList(perUser: Array(Set(snapshot.keys.map(\.userId)))))
+            guard case .listLoaded(.success(let all), _)? = await inbox.next() else { Issue.record("no list"); return }
+            #expect(all.keys.contains { $0.isRevoked })
+            for _ in 0..<4 {
                 guard case .showMessage(let place, _)? = await sentOnLoop.next() else { Issue.record("no action sent"); return }
                 #expect(place == "on the loop")
             }

@@ -65,8 +65,12 @@ public actor EffectRunner {
                         }
                     } else {
                         await self.remember(nil)
-                        let keys = try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser))
-                        result = .success(KeySnapshot(records: KeyRecords(keys), rules: rules))
+                        // Every user's list gathered, merged and sorted: on the shared pool, off the loop.
+                        let snapshot = try await withTaskExecutorPreference(globalConcurrentExecutor) { () async throws(APIError) -> KeySnapshot in
+                            let keys = try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser))
+                            return KeySnapshot(records: KeyRecords(keys), rules: rules)
+                        }
+                        result = .success(snapshot)
                     }
                 } catch {
                     result = .failure(error)
