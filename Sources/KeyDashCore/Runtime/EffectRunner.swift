@@ -47,8 +47,18 @@ public actor EffectRunner {
         case .fetchList(let perUser, let skipIfUnchanged, let rules, let basis):
             let previous = perUser.isEmpty && skipIfUnchanged ? lastList : nil
             let rotationStore = self.rotationStore
+            // What the reducer takes: orders and search text built (heavy at
+            // 100k keys), pending rotations attached. Done on the shared
+            // pool, in one hop, leaving the loop that reads answers free.
+            let snapshot: @Sendable (KeyRecords, ListBasis) -> KeySnapshot = { records, basis in
+                var snapshot = KeySnapshot(records: records, rules: rules, basis: basis)
+                if let rotationStore {
+                    let read = clock.now()
+                    if let all = try? rotationStore.load() { snapshot.rotations = (read, all) }
+                }
+                return snapshot
+            }
             spawn {
-                var result: Result<KeySnapshot, APIError>
                 do throws(APIError) {
                     if perUser.isEmpty {
                         // Decoded straight into records as the answer arrives:
@@ -58,30 +68,19 @@ public actor EffectRunner {
                             return .listUnchanged(at: clock.now())
                         case .read(let records, let digest):
                             await self.remember(digest)
-                            let snapshot = await withTaskExecutorPreference(globalConcurrentExecutor) {
-                                KeySnapshot(records: records, rules: rules, basis: basis)
-                            }
-                            result = .success(snapshot)
+                            let made = await withTaskExecutorPreference(globalConcurrentExecutor) { snapshot(records, basis) }
+                            return .listLoaded(.success(made), at: clock.now())
                         }
-                    } else {
-                        await self.remember(nil)
-                        // Every user's list gathered, merged and sorted: on the shared pool, off the loop.
-                        let snapshot = try await withTaskExecutorPreference(globalConcurrentExecutor) { () async throws(APIError) -> KeySnapshot in
-                            let keys = try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser))
-                            return KeySnapshot(records: KeyRecords(keys), rules: rules)
-                        }
-                        result = .success(snapshot)
                     }
+                    await self.remember(nil)
+                    // Every user's list gathered, merged and sorted there too.
+                    let made = try await withTaskExecutorPreference(globalConcurrentExecutor) { () async throws(APIError) -> KeySnapshot in
+                        snapshot(KeyRecords(try await RevokedKeyCollector.allKeys(using: service, knownUsers: Set(perUser))), .none)
+                    }
+                    return .listLoaded(.success(made), at: clock.now())
                 } catch {
-                    result = .failure(error)
+                    return .listLoaded(.failure(error), at: clock.now())
                 }
-                if case .success(var snapshot) = result, let rotationStore {
-                    let read = clock.now()
-                    let all = await withTaskExecutorPreference(globalConcurrentExecutor) { try? rotationStore.load() }
-                    if let all { snapshot.rotations = (read, all) }
-                    result = .success(snapshot)
-                }
-                return .listLoaded(result, at: clock.now())
             }
         case .fetchDetail(let keyId):
             spawn {
