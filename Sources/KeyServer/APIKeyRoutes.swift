@@ -23,12 +23,33 @@ struct APIKeyRoutes: Sendable {
             if let userId, userId != caller.userId { throw APIFailure.forbidden }
             scopeUser = userId
         }
-        var keys = try await store.listAnswer(orgId: org, userId: scopeUser)
-        if !caller.isAdministrator, scopeUser == nil {
-            keys = keys.filter { $0.userId == caller.userId }
+        // A user key without `user_id` sees its own keys of the org-wide list.
+        let onlyUser = !caller.isAdministrator && scopeUser == nil ? caller.userId : nil
+        // Written as it is read, on its own task: the answer begins with the
+        // first piece (a store that fails before it still gets an error
+        // answer) and the rest is sent while later rows are read.
+        let pieces = AnswerPieces()
+        Task { [store] in
+            do {
+                try await store.writeListAnswer(orgId: org, userId: scopeUser, onlyUser: onlyUser,
+                                                pieceBytes: Self.listPieceBytes, to: pieces)
+                pieces.finish()
+            } catch {
+                pieces.fail(error)
+            }
         }
-        return JSONResponse.make(KeyJSONWriter.list(keys, style: .compact))
+        let first = try await pieces.first()
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+            try await writer.write(first)
+            try await writer.write(pieces.rest)
+            try await writer.finish(nil)
+        })
     }
+
+    /// How much of a list answer is written before it is handed on: large
+    /// enough that a piece costs little to pass, small enough that sending
+    /// starts within the first few hundred keys.
+    static let listPieceBytes = 64 << 10
 
     // GET /v0/organizations/{org}/api-key/{keyId}
     @Sendable func get(_ request: Request, context: KeyServerContext) async throws -> Response {

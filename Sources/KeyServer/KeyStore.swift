@@ -178,9 +178,13 @@ final class KeyStore: Sendable {
         }
     }
 
-    /// The list as the API answers it, read straight into the API's model:
-    /// only the columns the answer needs (never the hash), one pass.
-    func listAnswer(orgId: String, userId: String?) async throws -> [UserApiKey] {
+    /// The list as the API answers it (`{"items":[...]}`, compact), written
+    /// as it is read and handed to `pieces` about every `pieceBytes`: the
+    /// answer is on its way before the last row is read, and no array of
+    /// keys is built. One read transaction, so the pieces are one snapshot;
+    /// only the columns the answer needs, never the hash. `onlyUser` keeps
+    /// one user's keys. Does not finish `pieces`; throws what reading threw.
+    func writeListAnswer(orgId: String, userId: String?, onlyUser: String?, pieceBytes: Int, to pieces: AnswerPieces) async throws {
         try await writer.read { db in
             let columns = "key_id, org_id, user_id, creation_ms, expiration_ms, last_used_ms, scopes, resource_id, alias, revoked"
             let rows: RowCursor
@@ -189,18 +193,29 @@ final class KeyStore: Sendable {
             } else {
                 rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM api_key WHERE org_id = ? AND revoked = 0 ORDER BY creation_ms, key_id", arguments: [orgId])
             }
-            var keys: [UserApiKey] = []
+            var json = KeyJSONWriter(style: .compact, capacity: pieceBytes + 1024)
+            json.open(UInt8(ascii: "{"))
+            json.member("items")
+            json.open(UInt8(ascii: "["))
             while let row = try rows.next() {
+                let owner: String = row[2]
+                if let onlyUser, owner != onlyUser { continue }
                 let joined: String = row[6]
-                keys.append(UserApiKey(
-                    keyId: row[0], orgId: row[1], userId: row[2],
+                json.element()
+                json.key(UserApiKey(
+                    keyId: row[0], orgId: row[1], userId: owner,
                     creationTime: APITime(epochMilliseconds: row[3]),
                     expirationTime: (row[4] as Int64?).map { APITime(epochMilliseconds: $0) },
                     lastUsedTime: (row[5] as Int64?).map { APITime(epochMilliseconds: $0) },
                     scopes: joined.isEmpty ? nil : Self.scopes(joined),
                     resourceId: row[7], alias: row[8], revoked: row[9]))
+                if json.bytes.count >= pieceBytes {
+                    pieces.send(json.takeBytes(capacity: pieceBytes + 1024))
+                }
             }
-            return keys
+            json.close(UInt8(ascii: "]"))
+            json.close(UInt8(ascii: "}"))
+            pieces.send(json.takeBytes(capacity: 0))
         }
     }
 

@@ -109,6 +109,16 @@ public struct KeyJSONWriter: Sendable {
         return w.bytes
     }
 
+    /// Hands over what has been written so far and starts an empty buffer
+    /// of `capacity`, keeping the document's open objects and arrays: the
+    /// next bytes continue the same document. For an answer sent in pieces.
+    public mutating func takeBytes(capacity: Int) -> [UInt8] {
+        var taken: [UInt8] = []
+        taken.reserveCapacity(capacity)
+        swap(&taken, &bytes)
+        return taken
+    }
+
     /// A pretty document ends with a line break.
     public mutating func finish() {
         if style == .pretty { bytes.append(0x0A) }

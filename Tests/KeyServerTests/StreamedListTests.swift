@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import GRDBSQLite
+import NIOCore
+import Synchronization
+import Testing
+import WhyLabsAPI
+@testable import KeyServer
+
+/// A list answer is written as the store reads it and sent in pieces: the
+/// same document as writing the whole list at once, an error answer when
+/// the store fails before it begins, and a cut connection (never a short
+/// list that parses) when the store fails after it has begun.
+@Suite struct StreamedListTests {
+    /// 3,000 keys (about 2,000 of them active): an answer of about 650 KB,
+    /// some ten pieces.
+    static let keys = 3_000
+
+    @Test func aListSentInPiecesIsTheSameDocumentAsTheWholeList() async throws {
+        try await withKeyServer({ $0.seedDemo = Self.keys }) { server, port in
+            let org = server.configuration.orgId
+            let answer = try await raw(.GET, port: port, path: "/v0/organizations/\(org)/api-key", key: server.adminKey)
+            #expect(answer.status == 200)
+            #expect(answer.header("Transfer-Encoding") == "chunked", "sent as it is written, not held for a length")
+            #expect(answer.header("Content-Type") == "application/json")
+            #expect(answer.header("X-Request-Id") != nil)
+            let all = try await server.store.list(orgId: org, userId: nil)
+            #expect(all.count > Self.keys / 2)
+            let whole = KeyJSONWriter.list(all.map(\.apiModel), style: .compact)
+            #expect(whole.count > 5 * APIKeyRoutes.listPieceBytes)
+            #expect(difference(answer.body, whole) == nil)
+
+            // One user's list (revoked keys included), and a user key's view
+            // of the org-wide list (its own keys only, revoked ones left out).
+            let user = try #require(all.first?.userId)
+            let mine = try await raw(.GET, port: port, path: "/v0/organizations/\(org)/api-key?user_id=\(user)", key: server.adminKey)
+            let usersKeys = try await server.store.list(orgId: org, userId: user)
+            #expect(usersKeys.contains { $0.revoked }, "the seeded user has revoked keys to list")
+            #expect(difference(mine.body, KeyJSONWriter.list(usersKeys.map(\.apiModel), style: .compact)) == nil)
+
+            let secret = try await using(makeClient(port: port, key: server.adminKey)) { admin in
+                try #require(try await admin.createKey(CreateKeyRequest(userId: user, scopes: [":user"])).key.key)
+            }
+            let seen = try await raw(.GET, port: port, path: "/v0/organizations/\(org)/api-key", key: secret)
+            let own = try await server.store.list(orgId: org, userId: nil).filter { $0.userId == user }
+            #expect(own.count > 1)
+            #expect(difference(seen.body, KeyJSONWriter.list(own.map(\.apiModel), style: .compact)) == nil)
+
+            // An org with no keys at all: one piece, the empty list.
+            let none = try await raw(.GET, port: port, path: "/v0/organizations/\(org)/api-key?user_id=nobody", key: server.adminKey)
+            #expect(none.status == 200)
+            #expect(none.body == #"{"items":[]}"#)
+        }
+    }
+
+    @Test func aStoreThatFailsBeforeTheAnswerBeginsGetsAnErrorAnswer() async throws {
+        try await withKeyServer({ $0.seedDemo = Self.keys }) { server, port in
+            let org = server.configuration.orgId
+            // The list's query can no longer be prepared; authenticating the
+            // caller (`SELECT *`) still works.
+            try await server.store.writer.writeWithoutTransaction { db in
+                try db.execute(sql: "ALTER TABLE api_key RENAME COLUMN alias TO alias_gone")
+            }
+            let answer = try await raw(.GET, port: port, path: "/v0/organizations/\(org)/api-key", key: server.adminKey)
+            #expect(answer.status == 503)
+            #expect(answer.header("Transfer-Encoding") == nil)
+            let body = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: String]
+            #expect(body?["type"] != nil)
+            #expect(body?["requestId"] == answer.header("X-Request-Id"))
+
+            try await server.store.writer.writeWithoutTransaction { db in
+                try db.execute(sql: "ALTER TABLE api_key RENAME COLUMN alias_gone TO alias")
+            }
+            let again = try await raw(.GET, port: port, path: "/v0/organizations/\(org)/api-key", key: server.adminKey)
+            #expect(again.status == 200)
+            #expect(again.body.hasSuffix("]}"))
+        }
+    }
+
+    @Test func aStoreThatFailsAfterTheAnswerBeganCutsTheConnection() async throws {
+        try await withKeyServer({ $0.seedDemo = Self.keys }) { server, port in
+            let org = server.configuration.orgId
+            let path = "/v0/organizations/\(org)/api-key"
+            // SQLite interrupts a statement when its progress handler says
+            // so: here after about 15,000 steps, a few pieces into the list
+            // (authenticating takes a few dozen steps, the whole list of
+            // about 2,000 active keys some 35,000). The in-memory store is
+            // one connection.
+            try await server.store.writer.writeWithoutTransaction { db in
+                Interrupter.arm(db)
+            }
+            defer { Interrupter.disarm() }
+
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.headers.add(name: "X-API-Key", value: server.adminKey)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(response.status == .ok, "the answer had begun")
+            var received = 0
+            await #expect(throws: (any Error).self, "the body ends in an error, not a clean end") {
+                for try await part in response.body { received += part.readableBytes }
+            }
+            #expect(received >= APIKeyRoutes.listPieceBytes, "at least the first piece came")
+            #expect(Interrupter.calls.load(ordering: .relaxed) >= Interrupter.limit, "the statement was interrupted")
+
+            // The keydash client reports it as a failure, not a shorter list.
+            try await server.store.writer.writeWithoutTransaction { db in
+                Interrupter.arm(db)
+            }
+            let client = makeClient(port: port, key: server.adminKey)
+            let failed = await failure { try await using(client) { try await $0.listKeys(userId: nil) } }
+            #expect(failed != nil)
+
+            // With the store well again, the next answer is whole.
+            Interrupter.disarm()
+            let whole = try await raw(.GET, port: port, path: path, key: server.adminKey)
+            #expect(whole.status == 200)
+            let all = try await server.store.list(orgId: org, userId: nil)
+            #expect(difference(whole.body, KeyJSONWriter.list(all.map(\.apiModel), style: .compact)) == nil)
+        }
+    }
+}
+
+/// Where an answer first differs from the expected bytes, with a little of
+/// each (the test framework's own diff of two large arrays takes minutes).
+private func difference(_ got: String, _ want: [UInt8]) -> String? {
+    let got = Array(got.utf8)
+    guard got != want else { return nil }
+    let at = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(got.count, want.count)
+    func around(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes[max(0, at - 40)..<min(bytes.count, at + 40)], as: UTF8.self)
+    }
+    return "\(got.count) bytes against \(want.count), first differing at \(at): \(around(got)) | \(around(want))"
+}
+
+/// A progress handler on the store's connection that interrupts whatever
+/// statement is running from its `limit`th call on, until disarmed.
+private enum Interrupter {
+    static let limit = 15
+    static let armed = Atomic<Bool>(false)
+    static let calls = Atomic<Int>(0)
+
+    static func arm(_ db: Database) {
+        calls.store(0, ordering: .relaxed)
+        armed.store(true, ordering: .relaxed)
+        sqlite3_progress_handler(db.sqliteConnection, 1_000, { _ in
+            guard Interrupter.armed.load(ordering: .relaxed) else { return 0 }
+            return Interrupter.calls.add(1, ordering: .relaxed).newValue >= Interrupter.limit ? 1 : 0
+        }, nil)
+    }
+
+    static func disarm() { armed.store(false, ordering: .relaxed) }
+}
