@@ -22,6 +22,33 @@ public enum RelativeTime {
         return delta < 0 ? "\(text) ago" : "in \(text)"
     }
 
+    /// Whether `describe` reads the same for a time `seconds` (since 1970)
+    /// seen at `a` and at `b`, without making either text. The text is a
+    /// step function of the distance that only moves one way on each side
+    /// of the time, and the two sides share only "just now", so the same
+    /// step at both ends means the same text all the way between.
+    public static func sameText(for seconds: Double, at a: Double, and b: Double) -> Bool {
+        step(seconds - a) == step(seconds - b)
+    }
+
+    /// Which text `describe` gives at a distance `delta` (time minus now),
+    /// as a number: its side, unit and count, following `describe`'s cuts.
+    static func step(_ delta: Double) -> Int64 {
+        let magnitude = abs(delta)
+        if magnitude < 45 { return 0 }
+        let value: Int64
+        switch magnitude {
+        case ..<3600: value = 1 << 40 | Int64(magnitude / 60)
+        case ..<86_400: value = 2 << 40 | Int64(magnitude / 3600)
+        case ..<(86_400 * 365): value = 3 << 40 | Int64(magnitude / 86_400)
+        default:
+            let years = magnitude / (86_400 * 365.25)
+            value = years < 10 ? 4 << 40 | Int64((years * 10).rounded(.toNearestOrEven))
+                : 5 << 40 | Int64(min(years, 1e9))
+        }
+        return delta < 0 ? -value : value
+    }
+
     /// `2026-11-29 07:42 UTC`
     public static func absolute(_ date: Date, seconds: Bool = false) -> String {
         let text = APITime.format(date)  // 2026-11-29T07:42:03.5

@@ -467,3 +467,83 @@ let SMALL = """
 
 
             """
+
+/// An idle monitor keeps the frame on screen when an unchanged refresh
+/// leaves it reading the same: `drawsTheSame` must never say so of a frame
+/// that would differ, and must say so often enough to matter.
+@Suite struct KeptFrameTests {
+    /// A monitor refreshing every few seconds for days of clock time, with
+    /// every answer unchanged: each time `drawsTheSame` keeps the frame,
+    /// rendering anyway gives the frame on screen.
+    @Test func aKeptFrameIsAlwaysTheFrameRenderingWouldGive() {
+        for (width, height, ascii) in [(80, 24, false), (120, 40, true)] {
+            var state = sampleState(height: height)
+            var drawnState = state
+            var drawn = Renderer.render(state, width: width, height: height, options: RenderOptions(ascii: ascii))
+            var t = now
+            var kept = 0, rendered = 0
+            var generator = SplitMix64(seed: 7)
+            for i in 0..<3_000 {
+                // Mostly a refresh period's worth; now and then minutes or hours.
+                let roll = generator.next() % 100
+                let step: Double = roll < 90 ? 1 + Double(generator.next() % 4) : roll < 98 ? Double(generator.next() % 600) : Double(generator.next() % 20_000)
+                t = t.addingTimeInterval(step)
+                _ = reduce(&state, .tick(t))
+                _ = reduce(&state, .refreshDue)
+                _ = reduce(&state, .listUnchanged(at: t.addingTimeInterval(0.02)))
+                let options = RenderOptions(ascii: ascii)
+                let frame = Renderer.render(state, width: width, height: height, options: options)
+                if Renderer.drawsTheSame(drawnState, state, height: height, options: options) {
+                    kept += 1
+                    if frame != drawn {
+                        Issue.record("step \(i) at +\(t.timeIntervalSince(now)) s kept a frame that differs:\n\(frame.text)\n---\n\(drawn.text)")
+                        return
+                    }
+                } else {
+                    rendered += 1
+                    drawn = frame
+                    drawnState = state
+                }
+            }
+            #expect(kept > 2_000, "most unchanged refreshes keep the frame")
+            #expect(rendered >= 20, "and labels crossing a cut are drawn")
+        }
+    }
+
+    @Test func anythingElseIsDrawn() {
+        let state = sampleState()
+        #expect(Renderer.drawsTheSame(state, state, height: 24))
+        var moved = state
+        _ = reduce(&moved, .moveSelection(1))
+        #expect(!Renderer.drawsTheSame(state, moved, height: 24))
+        var later = state
+        // "14m ago" (used 0.01 days before) becomes "29m ago".
+        _ = reduce(&later, .tick(now.addingTimeInterval(900)))
+        #expect(!Renderer.drawsTheSame(state, later, height: 24))
+        var filtered = state
+        _ = reduce(&filtered, .beginFilter)
+        #expect(!Renderer.drawsTheSame(state, filtered, height: 24))
+        // A failed refresh changes only the header, "offline …", once its
+        // message has gone: the same 31 s without it keeps every row.
+        var failing = state
+        _ = reduce(&failing, .refreshDue)
+        _ = reduce(&failing, .listLoaded(.failure(.transport(.connectionRefused, detail: "")), at: now))
+        _ = reduce(&failing, .tick(now.addingTimeInterval(31)))
+        var quiet = state
+        _ = reduce(&quiet, .tick(now.addingTimeInterval(31)))
+        #expect(failing.message == nil)
+        #expect(Renderer.render(failing, width: 80, height: 24).text != Renderer.render(quiet, width: 80, height: 24).text)
+        #expect(!Renderer.drawsTheSame(quiet, failing, height: 24))
+        // An unchanged answer at the same moment: "updated 20s ago" becomes
+        // "updated just now", and nothing else.
+        var answered = state
+        _ = reduce(&answered, .refreshDue)
+        _ = reduce(&answered, .listUnchanged(at: now))
+        #expect(!Renderer.drawsTheSame(state, answered, height: 24))
+        #expect(Renderer.drawsTheSame(answered, answered, height: 24))
+        // Two seconds on, an expiry exactly three days off reads "in 2d".
+        var waited = state
+        _ = reduce(&waited, .tick(now.addingTimeInterval(2)))
+        #expect(!Renderer.drawsTheSame(state, waited, height: 24))
+    }
+}

@@ -305,6 +305,17 @@ public struct KeyRecords: Sendable {
         return context
     }
 
+    /// Whether `other` is this very store, not a changed copy: the same
+    /// storage behind every part (copy-on-write gives a changed copy its
+    /// own). O(1); false does not mean the keys differ.
+    public func isUnchangedCopy(of other: KeyRecords) -> Bool {
+        func same<T>(_ a: [T], _ b: [T]) -> Bool {
+            a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress && x.count == y.count } }
+        }
+        return same(records, other.records) && same(strings, other.strings) && same(extras, other.extras)
+            && same(aliasBytes, other.aliasBytes) && same(byId, other.byId) && unplaced == other.unplaced
+    }
+
     /// Whether `other` holds the same key ids in the same slots.
     func sameKeys(as other: KeyRecords) -> Bool {
         guard records.count == other.records.count else { return false }

@@ -61,6 +61,53 @@ public enum Renderer {
         }
     }
 
+    /// Whether `render(state)` is the frame `render(drawn)` gave, at the
+    /// same size and options, told without rendering: for an idle monitor,
+    /// where time passes and refreshes come back unchanged, and a frame
+    /// rebuilt only to find it equal is most of a refresh's cost.
+    ///
+    /// Conservative: true only on the list with no prompt, message, mark
+    /// or write in flight, the same keys (the very same store), rows,
+    /// filter, sort and counts, the same header label, and every time on
+    /// a row on screen reading the same as when it was drawn.
+    public static func drawsTheSame(_ drawn: DashboardState, _ state: DashboardState, height: Int,
+                                    options: RenderOptions = RenderOptions()) -> Bool {
+        guard drawn.pane == .list, state.pane == .list,
+              drawn.prompt == nil, state.prompt == nil,
+              drawn.message == nil, state.message == nil,
+              drawn.marks.isEmpty, state.marks.isEmpty,
+              drawn.bulkSelection.isEmpty, state.bulkSelection.isEmpty,
+              drawn.bulkProgress == nil, state.bulkProgress == nil,
+              drawn.createInFlight == nil, state.createInFlight == nil,
+              drawn.revokesInFlight.isEmpty, state.revokesInFlight.isEmpty,
+              drawn.quitting == state.quitting, drawn.quitWhenIdle == state.quitWhenIdle,
+              drawn.hasLoaded, state.hasLoaded,
+              state.keys.isUnchangedCopy(of: drawn.keys),
+              drawn.visibleSlots == state.visibleSlots,
+              drawn.filter == state.filter, drawn.sort == state.sort,
+              drawn.selectedIndex == state.selectedIndex, drawn.scroll == state.scroll,
+              drawn.counts == state.counts,
+              drawn.rotations == state.rotations, drawn.rotationStates == state.rotationStates,
+              drawn.profile == state.profile, drawn.orgId == state.orgId, drawn.endpointHost == state.endpointHost,
+              drawn.readOnly == state.readOnly, drawn.themeIndex == state.themeIndex,
+              drawn.refresh.isStale == state.refresh.isStale
+        else { return false }
+        // The header's refresh label, as both would write it.
+        guard HeaderView.refreshLabel(drawn, ascii: options.ascii) == HeaderView.refreshLabel(state, ascii: options.ascii) else { return false }
+        // The rows on screen: their relative times and statuses.
+        let then = drawn.now.timeIntervalSince1970, now = state.now.timeIntervalSince1970
+        let first = state.scroll, last = min(state.visibleSlots.count, state.scroll + Layout.listRows(forHeight: height))
+        guard first < last else { return true }
+        let keys = state.keys
+        for slot in state.visibleSlots[first..<last].lazy.map(Int.init) {
+            for time in [keys.createdSeconds(at: slot), keys.expiresSeconds(at: slot), keys.lastUsedSeconds(at: slot)] {
+                if let time, !RelativeTime.sameText(for: time, at: then, and: now) { return false }
+            }
+            if keys.status(at: slot, now: drawn.now) != keys.status(at: slot, now: state.now) { return false }
+        }
+        return true
+    }
+
     /// Seconds until something on an idle screen would change (the
     /// "updated … ago" label and relative times), so the event loop sleeps
     /// until then and no longer.

@@ -54,6 +54,9 @@ public final class DashboardApp: @unchecked Sendable {
     /// The frame on screen: a new frame equal to it is not drawn at all, so
     /// a wake-up that changes nothing visible costs no curses work.
     private var onScreen: Frame?
+    /// The state `onScreen` was rendered from, while an unchanged refresh
+    /// may still keep that frame; let go of on anything else.
+    private var drawnState: DashboardState?
 
     /// `profiles`: the config file's profiles, `state` being the view of the
     /// one named by `state.profile`; each other one is opened on first use.
@@ -114,12 +117,22 @@ public final class DashboardApp: @unchecked Sendable {
 
         var dirty = true
         var drawn = false
+        // Woken by nothing but unchanged refresh answers (and the clock).
+        var onlyUnchanged = false
         while !state.quitting {
             if dirty {
-                let frame = Renderer.render(state, width: columns, height: rows, options: RenderOptions(ascii: !terminal.utf8, themeName: theme.name))
-                if frame != onScreen {
-                    terminal.draw(frame)
-                    onScreen = frame
+                let options = RenderOptions(ascii: !terminal.utf8, themeName: theme.name)
+                // An idle monitor's unchanged refresh: the frame on screen
+                // stands when nothing on it would read differently.
+                let stands = onlyUnchanged && onScreen != nil
+                    && drawnState.map { Renderer.drawsTheSame($0, state, height: rows, options: options) } == true
+                if !stands {
+                    let frame = Renderer.render(state, width: columns, height: rows, options: options)
+                    if frame != onScreen {
+                        terminal.draw(frame)
+                        onScreen = frame
+                    }
+                    drawnState = state
                 }
                 dirty = false
                 if !drawn { drawn = true; TestHooks.afterFirstFrame() }
@@ -130,11 +143,13 @@ public final class DashboardApp: @unchecked Sendable {
             if ready < 0 && errno != EINTR { break }
 
             dirty = !handleTime(Date(), timedOut: ready == 0, loop)
+            onlyUnchanged = false
             if fds[0].revents != 0 {
+                drawnState = nil
                 guard handleInput(fds[0].revents, &loop, rows: &rows, columns: &columns) else { break }  // end of input
             }
             if fds[1].revents & Int16(POLLIN) != 0 {
-                handleEvents(&loop, rows: &rows, columns: &columns)
+                onlyUnchanged = handleEvents(&loop, rows: &rows, columns: &columns) && fds[0].revents == 0
             }
         }
     }
@@ -303,28 +318,40 @@ public final class DashboardApp: @unchecked Sendable {
         return true
     }
 
-    /// Finished requests and signals.
-    private func handleEvents(_ loop: inout Loop, rows: inout Int, columns: inout Int) {
+    /// Finished requests and signals. True when every one was a refresh of
+    /// the view on screen that came back unchanged, or was for a view not
+    /// on screen.
+    private func handleEvents(_ loop: inout Loop, rows: inout Int, columns: inout Int) -> Bool {
+        var onlyUnchanged = true
         for event in loop.events.drain() {
             switch event {
             case .action(let action, let view) where view != current:
                 dispatchInBackground(action, view: view)
                 if case .listLoaded(.success(let snapshot), _) = action { HeapTrim.afterList(of: snapshot.records.count) }
+            case .action(.listUnchanged(let at), _):
+                dispatch(.listUnchanged(at: at), loop)
+                switchIfAsked(&loop, rows: rows, columns: columns)
             case .action(let action, _):
+                onlyUnchanged = false
+                // The state drawn last lets go of its keys before a new list is trimmed.
+                drawnState = nil
                 dispatch(action, loop)
                 switchIfAsked(&loop, rows: rows, columns: columns)
                 // The old list is gone now: its pages go back to the system.
                 if case .listLoaded(.success(let snapshot), _) = action { HeapTrim.afterList(of: snapshot.records.count) }
             case .signal(SIGWINCH):
+                onlyUnchanged = false
                 var r: Int32 = 0, c: Int32 = 0
                 if kd_terminal_size(STDOUT_FILENO, &r, &c) == 0 { loop.terminal.resize(rows: Int(r), columns: Int(c)) }
                 onScreen = nil
                 (rows, columns) = loop.terminal.size
                 dispatch(.resize(rows: Layout.listRows(forHeight: rows), columns: columns), loop)
             case .signal:
+                onlyUnchanged = false
                 dispatch(.quitNow, loop)
             }
         }
+        return onlyUnchanged
     }
 
     /// At exit: creates and revokes in flight get a few seconds to be
