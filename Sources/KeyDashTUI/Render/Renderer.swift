@@ -99,11 +99,11 @@ public enum Renderer {
         let first = state.scroll, last = min(state.visibleSlots.count, state.scroll + Layout.listRows(forHeight: height))
         guard first < last else { return true }
         let keys = state.keys
+        func reads(_ time: Double?) -> Bool { time.map { RelativeTime.sameText(for: $0, at: then, and: now) } ?? true }
         for slot in state.visibleSlots[first..<last].lazy.map(Int.init) {
-            for time in [keys.createdSeconds(at: slot), keys.expiresSeconds(at: slot), keys.lastUsedSeconds(at: slot)] {
-                if let time, !RelativeTime.sameText(for: time, at: then, and: now) { return false }
-            }
-            if keys.status(at: slot, now: drawn.now) != keys.status(at: slot, now: state.now) { return false }
+            guard reads(keys.createdSeconds(at: slot)), reads(keys.expiresSeconds(at: slot)), reads(keys.lastUsedSeconds(at: slot)),
+                  keys.status(at: slot, now: drawn.now) == keys.status(at: slot, now: state.now)
+            else { return false }
         }
         return true
     }
