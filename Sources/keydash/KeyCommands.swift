@@ -26,7 +26,7 @@ struct ListCommand: AsyncParsableCommand {
             if user == nil && !includeRevoked && format == .json {
                 // Written as the answer is read: no array of keys in between.
                 let list = try await client.readList(userId: nil, into: KeyJSONWriter.PrettyList.self)
-                Output.out(bytes: list.finish())
+                Output.out(pieces: list.finishPieces())
                 return
             }
             var keys: [UserApiKey]

@@ -105,6 +105,34 @@ import Testing
         }
     }
 
+    /// A long list is written in pieces of a fixed size: one after another
+    /// they are the whole document, none of them is ever grown past its
+    /// size by an ordinary key, and a key longer than a piece's spare room
+    /// still comes out whole.
+    @Test func aLongListIsWrittenInPiecesThatMakeTheWholeDocument() throws {
+        var generator = DocumentGenerator(seed: 77)
+        var keys = try JSONDecoder().decode(ListUserApiKeys.self, from: Data(generator.document(keys: 400).utf8)).items
+        keys[123].alias = String(repeating: "\u{7F}", count: 3000)  // 18,000 bytes once escaped
+        let json = KeyJSONWriter.list(keys, style: .compact)
+        let expected = KeyJSONWriter.list(keys, style: .pretty)
+        for pieceBytes in [8192, 20_000, 256 << 10] {
+            var list = KeyJSONWriter.PrettyList(pieceBytes: pieceBytes)
+            try json.withUnsafeBytes { bytes in
+                try KeyJSONDecoder.forEachListed(in: bytes) { (key: ListedKey) in list.add(key) }
+            }
+            let pieces = list.finishPieces()
+            let whole = Array(pieces.joined())
+            #expect(whole.count == expected.count && whole == expected, "pieces of \(pieceBytes)")
+            if pieceBytes < expected.count {
+                #expect(pieces.count >= expected.count / pieceBytes, "pieces of \(pieceBytes): \(pieces.count)")
+                // Only the piece the long key went into is past the size.
+                #expect(pieces.filter { $0.count > pieceBytes }.count <= 1, "pieces of \(pieceBytes)")
+            } else {
+                #expect(pieces.count == 1)
+            }
+        }
+    }
+
     @Test func compactOutputReadsBackAsTheSameKeysWithBothDecoders() throws {
         for seed in UInt64(100)...160 {
             let keys = try Self.generatedKeys(seed: seed, count: Int(seed % 6))

@@ -40,24 +40,33 @@ public struct KeyJSONWriter: Sendable {
 
     /// `list(keys, style: .pretty)` written as the keys arrive: a list
     /// answer becomes output with no array of keys in between.
+    ///
+    /// The output is kept in pieces of a fixed size, each made once and
+    /// filled: however long the list (and a chunked answer gives no length
+    /// to reserve for), no byte is copied to a larger buffer, and each page
+    /// of memory is touched once.
     public struct PrettyList: KeyListAccumulator {
         private var writer: KeyJSONWriter
+        private var pieces: [[UInt8]] = []
+        private let pieceBytes: Int
+        /// Room a piece keeps for the next key; a key longer than that
+        /// grows the piece it is written into.
+        private static let slack = 4096
 
-        public init() {
-            writer = KeyJSONWriter(style: .pretty, capacity: 4096)
+        public init() { self.init(pieceBytes: 256 << 10) }
+
+        init(pieceBytes: Int) {
+            self.pieceBytes = max(pieceBytes, 2 * Self.slack)
+            writer = KeyJSONWriter(style: .pretty, capacity: self.pieceBytes)
             writer.open(UInt8(ascii: "{"))
             writer.member("items")
             writer.open(UInt8(ascii: "["))
         }
 
-        public mutating func expect(answerBytes: Int) {
-            // Pretty output runs about 1.6 times the compact answer.
-            writer.bytes.reserveCapacity(min(answerBytes, 64 << 20) * 7 / 4)
-        }
-
         public mutating func add(_ key: UserApiKey) {
             writer.element()
             writer.key(key)
+            handOverIfFull()
         }
 
         public static var readsListedKeys: Bool { true }
@@ -67,14 +76,31 @@ public struct KeyJSONWriter: Sendable {
         public mutating func add(_ key: ListedKey) {
             writer.element()
             writer.key(key)
+            handOverIfFull()
         }
 
-        /// The whole document.
-        public consuming func finish() -> [UInt8] {
+        private mutating func handOverIfFull() {
+            if writer.bytes.capacity - writer.bytes.count < Self.slack {
+                pieces.append(writer.takeBytes(capacity: pieceBytes))
+            }
+        }
+
+        /// The whole document, in order, in pieces to write one after another.
+        public consuming func finishPieces() -> [[UInt8]] {
             writer.close(UInt8(ascii: "]"))
             writer.close(UInt8(ascii: "}"))
             writer.finish()
-            return writer.bytes
+            pieces.append(writer.takeBytes(capacity: 0))
+            return pieces
+        }
+
+        /// The whole document as one array.
+        public consuming func finish() -> [UInt8] {
+            let pieces = finishPieces()
+            var whole: [UInt8] = []
+            whole.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
+            for piece in pieces { whole.append(contentsOf: piece) }
+            return whole
         }
     }
 
