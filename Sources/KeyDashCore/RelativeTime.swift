@@ -9,7 +9,8 @@ public enum RelativeTime {
         if magnitude < 45 { return "just now" }
         let text: String
         switch magnitude {
-        case ..<3600: text = "\(Int(magnitude / 60))m"
+        // From 45 seconds it is a minute ("1m"), not "0m", until two.
+        case ..<3600: text = "\(max(1, Int(magnitude / 60)))m"
         case ..<86_400: text = "\(Int(magnitude / 3600))h"
         case ..<(86_400 * 365): text = "\(Int(magnitude / 86_400))d"
         default:
@@ -38,7 +39,7 @@ public enum RelativeTime {
         if magnitude < 45 { return 0 }
         let value: Int64
         switch magnitude {
-        case ..<3600: value = 1 << 40 | Int64(magnitude / 60)
+        case ..<3600: value = 1 << 40 | max(1, Int64(magnitude / 60))
         case ..<86_400: value = 2 << 40 | Int64(magnitude / 3600)
         case ..<(86_400 * 365): value = 3 << 40 | Int64(magnitude / 86_400)
         default:
@@ -54,12 +55,5 @@ public enum RelativeTime {
         let text = APITime.format(date)  // 2026-11-29T07:42:03.5
         let end = text.index(text.startIndex, offsetBy: seconds ? 19 : 16)
         return text[..<end].replacingOccurrences(of: "T", with: " ") + " UTC"
-    }
-
-    /// Relative, or the server's own text when it couldn't be parsed.
-    public static func describe(_ time: APITime?, now: Date, missing: String = "-") -> String {
-        guard let time else { return missing }
-        guard let date = time.date else { return DisplayText.sanitize(time.text) }
-        return describe(date, now: now)
     }
 }

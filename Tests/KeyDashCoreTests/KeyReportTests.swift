@@ -97,6 +97,12 @@ import WhyLabsAPI
 
     @Test func relativeTimesReadNaturally() {
         #expect(RelativeTime.describe(now.addingTimeInterval(-10), now: now) == "just now")
+        // Past 45 seconds it is a minute: never "0m".
+        #expect(RelativeTime.describe(now.addingTimeInterval(-45), now: now) == "1m ago")
+        #expect(RelativeTime.describe(now.addingTimeInterval(-59.9), now: now) == "1m ago")
+        #expect(RelativeTime.describe(now.addingTimeInterval(50), now: now) == "in 1m")
+        #expect(RelativeTime.describe(now.addingTimeInterval(-119), now: now) == "1m ago")
+        #expect(RelativeTime.describe(now.addingTimeInterval(-120), now: now) == "2m ago")
         #expect(RelativeTime.describe(now.addingTimeInterval(-7200), now: now) == "2h ago")
         #expect(RelativeTime.describe(now.addingTimeInterval(5 * 86_400), now: now) == "in 5d")
         #expect(RelativeTime.describe(now.addingTimeInterval(-400 * 86_400), now: now) == "1.1y ago")
