@@ -40,11 +40,4 @@ public enum ExpirySpec: Sendable, Hashable, CustomStringConvertible {
         case .after(_, let label), .on(_, let label): return label
         }
     }
-
-    public static let presets: [ExpirySpec] = [
-        .after(seconds: 30 * 86_400, label: "30d"),
-        .after(seconds: 90 * 86_400, label: "90d"),
-        .after(seconds: 365 * 86_400, label: "1y"),
-        .never,
-    ]
 }

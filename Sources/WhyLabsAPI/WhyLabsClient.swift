@@ -103,7 +103,8 @@ public struct KeyChange: Sendable, Hashable {
     }
 }
 
-/// How safe requests are retried: capped exponential backoff with full jitter.
+/// How safe requests are retried: capped exponential backoff with equal
+/// jitter (each delay between half and all of its ceiling).
 public struct RetryPolicy: Sendable, Hashable {
     public var maxAttempts: Int
     public var baseDelay: Double

@@ -10,7 +10,6 @@ public struct Cell: Sendable, Hashable {
         self.text = text
         self.role = role
     }
-    static let continuation = Cell("", .row)
 }
 
 public struct Rect: Sendable, Hashable {
@@ -216,7 +215,6 @@ public struct Frame: Sendable, Hashable {
 public struct BoxGlyphs: Sendable {
     public let horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight: String
     public static let unicode = BoxGlyphs(horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘")
-    public static let ascii = BoxGlyphs(horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+")
 
     /// The curses ACS index (see `kd_put_acs`) for a Unicode box glyph.
     public static func acsIndex(of glyph: String) -> Int32? {

@@ -16,10 +16,8 @@ public enum Layout {
 /// What the renderer needs besides the state.
 public struct RenderOptions: Sendable {
     public var ascii: Bool
-    public var themeName: String
-    public init(ascii: Bool = false, themeName: String = "default") {
+    public init(ascii: Bool = false) {
         self.ascii = ascii
-        self.themeName = themeName
     }
 }
 

@@ -121,7 +121,7 @@ public final class DashboardApp: @unchecked Sendable {
         var onlyUnchanged = false
         while !state.quitting {
             if dirty {
-                let options = RenderOptions(ascii: !terminal.utf8, themeName: theme.name)
+                let options = RenderOptions(ascii: !terminal.utf8)
                 // An idle monitor's unchanged refresh: the frame on screen
                 // stands when nothing on it would read differently.
                 let stands = onlyUnchanged && onScreen != nil
