@@ -208,6 +208,7 @@ func withDemoServer(seed: Int = 30, _ body: @Sendable (KeyServer, WhyLabsClient)
             let onServer = try await client.getKey(keyId: secret.keyId)
             #expect(onServer.revoked == true)
 
+            await runner.recordsWritten()
             let lines = try String(contentsOfFile: audit.path, encoding: .utf8).split(separator: "\n")
             #expect(lines.count == 2)
             #expect(lines[0].contains("\"action\":\"create\"") && lines[1].contains("\"action\":\"revoke\""))
@@ -218,6 +219,66 @@ func withDemoServer(seed: Int = 30, _ body: @Sendable (KeyServer, WhyLabsClient)
             try? FileManager.default.removeItem(atPath: dir)
         }
     }
+
+    /// A rotation record waits for the lock on the rotations file while
+    /// another keydash holds it (`keydash rotate` on the command line), and
+    /// syncs the file to disk. It waits on a queue of its own: a request on
+    /// the loop the runner's tasks prefer is answered meanwhile, and the
+    /// record is written, in order, once the lock is let go.
+    @Test func aRecordWaitingForItsLockHoldsUpNoRequest() async throws {
+        try await withDemoServer { server, client in
+            let dir = NSTemporaryDirectory() + "keydash-rotations-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let store = RotationStore(path: dir + "/rotations.json")
+            let inbox = ActionInbox()
+            let runner = EffectRunner(service: client, clock: ManualClock(), auditLog: nil, rotationStore: store, send: inbox.send)
+            let listed = try await client.listKeys(userId: nil).count
+            let lock = open(store.path + ".lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+            #expect(lock >= 0 && flock(lock, LOCK_EX) == 0)
+            var held = true
+            func release() {
+                if held { flock(lock, LOCK_UN); close(lock); held = false }
+            }
+            defer { release() }
+
+            let first = PendingRotation(org: "org-core", oldKeyId: "OLDKEY0001", newKeyId: "NEWKEY0001", userId: "u", alias: nil, rotatedAt: t0)
+            let second = PendingRotation(org: "org-core", oldKeyId: "OLDKEY0002", newKeyId: "NEWKEY0002", userId: "u", alias: nil, rotatedAt: t0)
+            // Handed over as the dashboard's effect pump does: from a task on the loop.
+            let handedOver = Task(executorPreference: runner.executor) {
+                await runner.run([.recordRotation(.add(first)), .recordRotation(.add(second)),
+                                  .recordRotation(.remove(org: "org-core", oldKeyId: "OLDKEY0001"))])
+            }
+            let answered = Flag()
+            let request = Task(executorPreference: runner.executor) {
+                let keys = try await client.listKeys(userId: nil)
+                answered.set()
+                return keys.count
+            }
+            for _ in 0..<500 where !answered.isSet {
+                try? await Task.sleep(nanoseconds: 10_000_000)
+            }
+            #expect(answered.isSet, "a list request on the runner's loop went unanswered for 5 s while a record waited for its lock")
+            #expect(try store.load().isEmpty, "nothing is written while the lock is held")
+
+            release()
+            await handedOver.value
+            #expect(try await request.value == listed)
+            await runner.recordsWritten()
+            #expect(try store.load().map(\.oldKeyId) == ["OLDKEY0002"], "the three changes, in order")
+            #expect(await inbox.next(within: 0.1) == nil, "no error reported")
+            _ = server
+            await runner.stop()
+        }
+    }
+}
+
+/// A flag one task sets and another reads.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }
 
 enum SecretModeCheck {

@@ -8,7 +8,8 @@ import WhyLabsAPI
 /// Its tasks prefer the service's executor, the event loop that reads the
 /// answers: a refresh goes from the curses thread to that loop and back,
 /// with no pool thread woken between. What is heavy (a changed list made
-/// into a snapshot) is done on the shared pool, leaving the loop free.
+/// into a snapshot) is done on the shared pool, and what may wait (the
+/// audit log and rotation records) on a queue of its own, leaving the loop free.
 public actor EffectRunner {
     private let service: any APIKeyService
     /// Where the runner's tasks, and those that feed it, are best run.
@@ -22,6 +23,10 @@ public actor EffectRunner {
     private var inFlight: [Int: Task<Void, Never>] = [:]
     private var nextTaskId = 0
     private var stopped = false
+    /// Audit lines and rotation records, written in the order they come: a
+    /// write may wait for the lock another keydash holds on the rotations
+    /// file, and syncs it to disk, and neither may hold up the loop.
+    private let records = DispatchQueue(label: "keydash.records")
 
     public init(service: any APIKeyService, clock: any DashboardClock = SystemClock(), auditLog: AuditLog?,
                 rotationStore: RotationStore? = nil,
@@ -121,22 +126,29 @@ public actor EffectRunner {
             refreshTimer?.cancel()
             refreshTimer = nil
         case .audit(let entry):
-            do {
-                if let note = try auditLog?.append(entry) { send(.showMessage(note, .warning)) }
-            } catch {
-                // The action happened; the user must know it went unrecorded.
-                send(.showMessage("\(error)", .error))
+            guard let auditLog else { return }
+            let send = self.send
+            records.async {
+                do {
+                    if let note = try auditLog.append(entry) { send(.showMessage(note, .warning)) }
+                } catch {
+                    // The action happened; the user must know it went unrecorded.
+                    send(.showMessage("\(error)", .error))
+                }
             }
         case .recordRotation(let change):
             guard let rotationStore else { return }
-            do throws(RotationStoreError) {
-                switch change {
-                case .add(let rotation): try rotationStore.add(rotation)
-                case .update(let rotation): try rotationStore.update(rotation)
-                case .remove(let org, let oldKeyId): try rotationStore.remove(org: org, oldKeyId: oldKeyId)
+            let send = self.send
+            records.async {
+                do throws(RotationStoreError) {
+                    switch change {
+                    case .add(let rotation): try rotationStore.add(rotation)
+                    case .update(let rotation): try rotationStore.update(rotation)
+                    case .remove(let org, let oldKeyId): try rotationStore.remove(org: org, oldKeyId: oldKeyId)
+                    }
+                } catch {
+                    send(.showMessage("\(error)", .error))
                 }
-            } catch {
-                send(.showMessage("\(error)", .error))
             }
         case .copyToClipboard, .applyTheme, .notify, .switchProfile, .quit:
             present(effect)
@@ -152,10 +164,20 @@ public actor EffectRunner {
         inFlight.removeAll()
     }
 
-    /// Waits until no request is in flight (for tests and orderly shutdown).
+    /// Waits until no request is in flight and every record is written
+    /// (for tests and orderly shutdown).
     public func idle() async {
         while let task = inFlight.values.first {
             await task.value
+        }
+        await recordsWritten()
+    }
+
+    /// Waits until every audit line and rotation record handed over so far
+    /// is written: before the process may end.
+    public func recordsWritten() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            records.async { done.resume() }
         }
     }
 

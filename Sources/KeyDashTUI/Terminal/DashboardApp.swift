@@ -429,6 +429,7 @@ final class EffectPump: @unchecked Sendable {
         let stream = self.stream
         task = Task(executorPreference: runner.executor) {
             for await batch in stream { await runner.run(batch) }
+            await runner.recordsWritten()
         }
     }
 
@@ -436,7 +437,8 @@ final class EffectPump: @unchecked Sendable {
         if !effects.isEmpty { sink.yield(effects) }
     }
 
-    /// Blocks until every effect sent so far has been handed to the runner.
+    /// Blocks until every effect sent so far has been handed to the runner
+    /// and every record it was given is written.
     func drain() {
         let done = DispatchSemaphore(value: 0)
         sink.finish()
@@ -454,6 +456,8 @@ final class EffectPump: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         Task { [runner] in
             await runner.stop()
+            // Nothing more is sent; what was is still recorded.
+            await runner.recordsWritten()
             done.signal()
         }
         done.wait()
