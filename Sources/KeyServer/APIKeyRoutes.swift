@@ -40,9 +40,15 @@ struct APIKeyRoutes: Sendable {
         }
         let first = try await pieces.first()
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
-            try await writer.write(first)
-            try await writer.write(pieces.rest)
-            try await writer.finish(nil)
+            do {
+                try await writer.write(first)
+                try await writer.write(pieces.rest)
+                try await writer.finish(nil)
+            } catch {
+                // The client went away: the rest need not be read.
+                pieces.abandon()
+                throw error
+            }
         })
     }
 

@@ -24,14 +24,19 @@ final class AnswerPieces: Sendable {
     }
 
     /// The writer's side: the next piece. Called from one task only.
-    func send(_ piece: [UInt8]) {
+    /// False when nobody will read it: the answer was abandoned (the
+    /// client went away), and writing the rest is wasted.
+    func send(_ piece: [UInt8]) -> Bool {
         let buffer = ByteBuffer(bytes: piece)
+        let result: AsyncThrowingStream<ByteBuffer, any Error>.Continuation.YieldResult
         if begun.exchange(true, ordering: .acquiringAndReleasing) {
-            restIn.yield(buffer)
+            result = restIn.yield(buffer)
         } else {
-            headIn.yield(buffer)
+            result = headIn.yield(buffer)
             headIn.finish()
         }
+        if case .terminated = result { return false }
+        return true
     }
 
     /// The writer's side: the body is complete.
@@ -52,6 +57,12 @@ final class AnswerPieces: Sendable {
             headIn.finish(throwing: error)
             restIn.finish()
         }
+    }
+
+    /// The sender's side: nobody will read the rest (the client went
+    /// away). Every `send` from now on says so.
+    func abandon() {
+        restIn.finish()
     }
 
     /// The first piece, once written; throws what writing threw if it

@@ -183,7 +183,8 @@ final class KeyStore: Sendable {
     /// answer is on its way before the last row is read, and no array of
     /// keys is built. One read transaction, so the pieces are one snapshot;
     /// only the columns the answer needs, never the hash. `onlyUser` keeps
-    /// one user's keys. Does not finish `pieces`; throws what reading threw.
+    /// one user's keys. Does not finish `pieces`; throws what reading threw,
+    /// or `CancellationError` once nobody reads the answer any more.
     func writeListAnswer(orgId: String, userId: String?, onlyUser: String?, pieceBytes: Int, to pieces: AnswerPieces) async throws {
         try await writer.read { db in
             let columns = "key_id, org_id, user_id, creation_ms, expiration_ms, last_used_ms, scopes, resource_id, alias, revoked"
@@ -210,12 +211,13 @@ final class KeyStore: Sendable {
                     scopes: joined.isEmpty ? nil : Self.scopes(joined),
                     resourceId: row[7], alias: row[8], revoked: row[9]))
                 if json.bytes.count >= pieceBytes {
-                    pieces.send(json.takeBytes(capacity: pieceBytes + 1024))
+                    // The client has gone: the rest would be read for nothing.
+                    guard pieces.send(json.takeBytes(capacity: pieceBytes + 1024)) else { throw CancellationError() }
                 }
             }
             json.close(UInt8(ascii: "]"))
             json.close(UInt8(ascii: "}"))
-            pieces.send(json.takeBytes(capacity: 0))
+            _ = pieces.send(json.takeBytes(capacity: 0))
         }
     }
 

@@ -119,6 +119,53 @@ import WhyLabsAPI
             #expect(difference(whole.body, KeyJSONWriter.list(all.map(\.apiModel), style: .compact)) == nil)
         }
     }
+
+    /// A client that goes away after the first piece: the server stops
+    /// reading the list at the next piece instead of reading it to the end
+    /// for nobody. SQLite's progress handler paces the read (a short sleep
+    /// every 100 steps) and counts how far it got.
+    @Test func aListNobodyReadsAnyMoreIsNoLongerRead() async throws {
+        try await withKeyServer({ $0.seedDemo = Self.keys }) { server, port in
+            let path = "/v0/organizations/\(server.configuration.orgId)/api-key"
+            try await server.store.writer.writeWithoutTransaction { db in
+                Pacer.arm(db)
+            }
+            defer { Pacer.disarm() }
+
+            let whole = try await raw(.GET, port: port, path: path, key: server.adminKey)
+            #expect(whole.status == 200 && whole.body.hasSuffix("]}"))
+            let wholeRead = Pacer.calls.exchange(0, ordering: .relaxed)
+            #expect(wholeRead > 100, "the whole list takes \(wholeRead) steps of the handler")
+
+            do {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+                request.headers.add(name: "X-API-Key", value: server.adminKey)
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                let response = try await client.execute(request, timeout: .seconds(10))
+                #expect(response.status == .ok)
+                var iterator = response.body.makeAsyncIterator()
+                let first = try await iterator.next()
+                #expect((first?.readableBytes ?? 0) > 0, "the first piece came")
+                // Gone: the connection closes with the rest unread.
+                try await client.shutdown()
+            }
+            // Wait until the server's reading has stopped (no step for 300 ms).
+            var last = -1, still = 0
+            for _ in 0..<1_000 where still < 30 {
+                try await Task.sleep(nanoseconds: 10_000_000)
+                let now = Pacer.calls.load(ordering: .relaxed)
+                still = now == last ? still + 1 : 0
+                last = now
+            }
+            #expect(still >= 30, "the server's reading came to rest")
+            #expect(last < wholeRead / 2, "read \(last) steps of \(wholeRead) for a client that left after the first piece")
+
+            // The next client gets the whole list (the admin key's last use aside).
+            let again = try await raw(.GET, port: port, path: path, key: server.adminKey)
+            #expect(again.status == 200 && again.body.hasSuffix("]}"))
+            #expect(again.body.components(separatedBy: "\"keyId\"").count == whole.body.components(separatedBy: "\"keyId\"").count)
+        }
+    }
 }
 
 /// Where an answer first differs from the expected bytes, with a little of
@@ -131,6 +178,26 @@ private func difference(_ got: String, _ want: [UInt8]) -> String? {
         String(decoding: bytes[max(0, at - 40)..<min(bytes.count, at + 40)], as: UTF8.self)
     }
     return "\(got.count) bytes against \(want.count), first differing at \(at): \(around(got)) | \(around(want))"
+}
+
+/// A progress handler on the store's connection that sleeps 2 ms every
+/// 100 steps while armed, and counts them.
+private enum Pacer {
+    static let armed = Atomic<Bool>(false)
+    static let calls = Atomic<Int>(0)
+
+    static func arm(_ db: Database) {
+        calls.store(0, ordering: .relaxed)
+        armed.store(true, ordering: .relaxed)
+        sqlite3_progress_handler(db.sqliteConnection, 100, { _ in
+            guard Pacer.armed.load(ordering: .relaxed) else { return 0 }
+            Pacer.calls.add(1, ordering: .relaxed)
+            usleep(2_000)
+            return 0
+        }, nil)
+    }
+
+    static func disarm() { armed.store(false, ordering: .relaxed) }
 }
 
 /// A progress handler on the store's connection that interrupts whatever
