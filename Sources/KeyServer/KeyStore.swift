@@ -195,9 +195,7 @@ final class KeyStore: Sendable {
                 rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM api_key WHERE org_id = ? AND revoked = 0 ORDER BY creation_ms, key_id", arguments: [orgId])
             }
             var json = KeyJSONWriter(style: .compact, capacity: pieceBytes + 1024)
-            json.open(UInt8(ascii: "{"))
-            json.member("items")
-            json.open(UInt8(ascii: "["))
+            json.openList()
             while let row = try rows.next() {
                 let owner: String = row[2]
                 if let onlyUser, owner != onlyUser { continue }
@@ -215,8 +213,7 @@ final class KeyStore: Sendable {
                     guard pieces.send(json.takeBytes(capacity: pieceBytes + 1024)) else { throw CancellationError() }
                 }
             }
-            json.close(UInt8(ascii: "]"))
-            json.close(UInt8(ascii: "}"))
+            json.closeList()
             _ = pieces.send(json.takeBytes(capacity: 0))
         }
     }

@@ -25,17 +25,28 @@ public struct KeyJSONWriter: Sendable {
     /// `{"items":[...]}`.
     public static func list<C: Collection>(_ keys: C, style: Style) -> [UInt8] where C.Element == UserApiKey {
         var w = KeyJSONWriter(style: style, capacity: 64 + keys.count * (style == .pretty ? 420 : 300))
-        w.open(UInt8(ascii: "{"))
-        w.member("items")
-        w.open(UInt8(ascii: "["))
+        w.openList()
         for key in keys {
             w.element()
             w.key(key)
         }
-        w.close(UInt8(ascii: "]"))
-        w.close(UInt8(ascii: "}"))
+        w.closeList()
         w.finish()
         return w.bytes
+    }
+
+    /// `{"items":[`: each key then follows its `element()`, and
+    /// `closeList()` ends the document's list and object.
+    public mutating func openList() {
+        open(UInt8(ascii: "{"))
+        member("items")
+        open(UInt8(ascii: "["))
+    }
+
+    /// `]}`, after `openList()` and the keys.
+    public mutating func closeList() {
+        close(UInt8(ascii: "]"))
+        close(UInt8(ascii: "}"))
     }
 
     /// `list(keys, style: .pretty)` written as the keys arrive: a list
@@ -58,9 +69,7 @@ public struct KeyJSONWriter: Sendable {
         init(pieceBytes: Int) {
             self.pieceBytes = max(pieceBytes, 2 * Self.slack)
             writer = KeyJSONWriter(style: .pretty, capacity: self.pieceBytes)
-            writer.open(UInt8(ascii: "{"))
-            writer.member("items")
-            writer.open(UInt8(ascii: "["))
+            writer.openList()
         }
 
         public mutating func add(_ key: UserApiKey) {
@@ -87,8 +96,7 @@ public struct KeyJSONWriter: Sendable {
 
         /// The whole document, in order, in pieces to write one after another.
         public consuming func finishPieces() -> [[UInt8]] {
-            writer.close(UInt8(ascii: "]"))
-            writer.close(UInt8(ascii: "}"))
+            writer.closeList()
             writer.finish()
             pieces.append(writer.takeBytes(capacity: 0))
             return pieces
