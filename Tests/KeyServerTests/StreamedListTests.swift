@@ -88,9 +88,9 @@ import WhyLabsAPI
             // about 2,000 active keys some 35,000). The in-memory store is
             // one connection.
             try await server.store.writer.writeWithoutTransaction { db in
-                Interrupter.arm(db)
+                interrupter.arm(db)
             }
-            defer { Interrupter.disarm() }
+            defer { interrupter.disarm() }
 
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
             request.headers.add(name: "X-API-Key", value: server.adminKey)
@@ -101,18 +101,18 @@ import WhyLabsAPI
                 for try await part in response.body { received += part.readableBytes }
             }
             #expect(received >= APIKeyRoutes.listPieceBytes, "at least the first piece came")
-            #expect(Interrupter.calls.load(ordering: .relaxed) >= Interrupter.limit, "the statement was interrupted")
+            #expect(interrupter.calls.load(ordering: .relaxed) >= interrupter.interruptFrom!, "the statement was interrupted")
 
             // The keydash client reports it as a failure, not a shorter list.
             try await server.store.writer.writeWithoutTransaction { db in
-                Interrupter.arm(db)
+                interrupter.arm(db)
             }
             let client = makeClient(port: port, key: server.adminKey)
             let failed = await failure { try await using(client) { try await $0.listKeys(userId: nil) } }
             #expect(failed != nil)
 
             // With the store well again, the next answer is whole.
-            Interrupter.disarm()
+            interrupter.disarm()
             let whole = try await raw(.GET, port: port, path: path, key: server.adminKey)
             #expect(whole.status == 200)
             let all = try await server.store.list(orgId: org, userId: nil)
@@ -128,13 +128,13 @@ import WhyLabsAPI
         try await withKeyServer({ $0.seedDemo = Self.keys }) { server, port in
             let path = "/v0/organizations/\(server.configuration.orgId)/api-key"
             try await server.store.writer.writeWithoutTransaction { db in
-                Pacer.arm(db)
+                pacer.arm(db)
             }
-            defer { Pacer.disarm() }
+            defer { pacer.disarm() }
 
             let whole = try await raw(.GET, port: port, path: path, key: server.adminKey)
             #expect(whole.status == 200 && whole.body.hasSuffix("]}"))
-            let wholeRead = Pacer.calls.exchange(0, ordering: .relaxed)
+            let wholeRead = pacer.calls.exchange(0, ordering: .relaxed)
             #expect(wholeRead > 100, "the whole list takes \(wholeRead) steps of the handler")
 
             do {
@@ -153,7 +153,7 @@ import WhyLabsAPI
             var last = -1, still = 0
             for _ in 0..<1_000 where still < 30 {
                 try await Task.sleep(nanoseconds: 10_000_000)
-                let now = Pacer.calls.load(ordering: .relaxed)
+                let now = pacer.calls.load(ordering: .relaxed)
                 still = now == last ? still + 1 : 0
                 last = now
             }
@@ -180,41 +180,39 @@ private func difference(_ got: String, _ want: [UInt8]) -> String? {
     return "\(got.count) bytes against \(want.count), first differing at \(at): \(around(got)) | \(around(want))"
 }
 
-/// A progress handler on the store's connection that sleeps 2 ms every
-/// 100 steps while armed, and counts them.
-private enum Pacer {
-    static let armed = Atomic<Bool>(false)
-    static let calls = Atomic<Int>(0)
+/// A progress handler on the store's connection, called every `steps`
+/// SQLite steps while armed: it counts its calls, and pauses the statement
+/// on each (`pause`, in microseconds) or interrupts it from one call on.
+private final class StepWatch: Sendable {
+    let calls = Atomic<Int>(0)
+    private let armed = Atomic<Bool>(false)
+    private let steps: Int32
+    private let pause: UInt32
+    let interruptFrom: Int?
 
-    static func arm(_ db: Database) {
+    init(every steps: Int32, pause: UInt32 = 0, interruptFrom: Int? = nil) {
+        self.steps = steps
+        self.pause = pause
+        self.interruptFrom = interruptFrom
+    }
+
+    func arm(_ db: Database) {
         calls.store(0, ordering: .relaxed)
         armed.store(true, ordering: .relaxed)
-        sqlite3_progress_handler(db.sqliteConnection, 100, { _ in
-            guard Pacer.armed.load(ordering: .relaxed) else { return 0 }
-            Pacer.calls.add(1, ordering: .relaxed)
-            usleep(2_000)
+        sqlite3_progress_handler(db.sqliteConnection, steps, { context in
+            let watch = Unmanaged<StepWatch>.fromOpaque(context!).takeUnretainedValue()
+            guard watch.armed.load(ordering: .relaxed) else { return 0 }
+            let call = watch.calls.add(1, ordering: .relaxed).newValue
+            if watch.pause > 0 { usleep(watch.pause) }
+            if let from = watch.interruptFrom, call >= from { return 1 }
             return 0
-        }, nil)
+        }, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    static func disarm() { armed.store(false, ordering: .relaxed) }
+    func disarm() { armed.store(false, ordering: .relaxed) }
 }
 
-/// A progress handler on the store's connection that interrupts whatever
-/// statement is running from its `limit`th call on, until disarmed.
-private enum Interrupter {
-    static let limit = 15
-    static let armed = Atomic<Bool>(false)
-    static let calls = Atomic<Int>(0)
-
-    static func arm(_ db: Database) {
-        calls.store(0, ordering: .relaxed)
-        armed.store(true, ordering: .relaxed)
-        sqlite3_progress_handler(db.sqliteConnection, 1_000, { _ in
-            guard Interrupter.armed.load(ordering: .relaxed) else { return 0 }
-            return Interrupter.calls.add(1, ordering: .relaxed).newValue >= Interrupter.limit ? 1 : 0
-        }, nil)
-    }
-
-    static func disarm() { armed.store(false, ordering: .relaxed) }
-}
+/// Interrupts whatever statement runs from its 15th call on.
+private let interrupter = StepWatch(every: 1_000, interruptFrom: 15)
+/// Sleeps 2 ms every 100 steps, counting them.
+private let pacer = StepWatch(every: 100, pause: 2_000)
