@@ -4,23 +4,7 @@ import WhyLabsAPI
 /// Human times: "3d ago", "in 5h", and absolute UTC for detail views.
 public enum RelativeTime {
     public static func describe(_ date: Date, now: Date) -> String {
-        let delta = date.timeIntervalSince(now)
-        let magnitude = abs(delta)
-        if magnitude < 45 { return "just now" }
-        let text: String
-        switch magnitude {
-        // From 45 seconds it is a minute ("1m"), not "0m", until two.
-        case ..<3600: text = "\(max(1, Int(magnitude / 60)))m"
-        case ..<86_400: text = "\(Int(magnitude / 3600))h"
-        case ..<(86_400 * 365): text = "\(Int(magnitude / 86_400))d"
-        default:
-            let years = magnitude / (86_400 * 365.25)
-            // One decimal below ten years, as "%.1f" rounds it (ties to even),
-            // without a formatter on the render path.
-            let tenths = Int((years * 10).rounded(.toNearestOrEven))
-            text = years < 10 ? "\(tenths / 10).\(tenths % 10)y" : "\(Int(years))y"
-        }
-        return delta < 0 ? "\(text) ago" : "in \(text)"
+        text(step(date.timeIntervalSince(now)))
     }
 
     /// Whether `describe` reads the same for a time `seconds` (since 1970)
@@ -32,22 +16,41 @@ public enum RelativeTime {
         step(seconds - a) == step(seconds - b)
     }
 
-    /// Which text `describe` gives at a distance `delta` (time minus now),
-    /// as a number: its side, unit and count, following `describe`'s cuts.
+    /// Which text a distance `delta` (time minus now) reads as, as a
+    /// number: its side (the sign), unit (from bit 40) and count. The one
+    /// home of the cuts; `text` spells a step out.
     static func step(_ delta: Double) -> Int64 {
         let magnitude = abs(delta)
         if magnitude < 45 { return 0 }
         let value: Int64
         switch magnitude {
+        // From 45 seconds it is a minute ("1m"), not "0m", until two.
         case ..<3600: value = 1 << 40 | max(1, Int64(magnitude / 60))
         case ..<86_400: value = 2 << 40 | Int64(magnitude / 3600)
         case ..<(86_400 * 365): value = 3 << 40 | Int64(magnitude / 86_400)
         default:
+            // Tenths of a year below ten, as "%.1f" rounds them (ties to even).
             let years = magnitude / (86_400 * 365.25)
             value = years < 10 ? 4 << 40 | Int64((years * 10).rounded(.toNearestOrEven))
                 : 5 << 40 | Int64(min(years, 1e9))
         }
         return delta < 0 ? -value : value
+    }
+
+    /// "just now", "3d ago", "in 1.5y": a step spelled out, without a
+    /// formatter on the render path.
+    static func text(_ step: Int64) -> String {
+        if step == 0 { return "just now" }
+        let value = abs(step), count = value & (1 << 40 - 1)
+        let amount: String
+        switch value >> 40 {
+        case 1: amount = "\(count)m"
+        case 2: amount = "\(count)h"
+        case 3: amount = "\(count)d"
+        case 4: amount = "\(count / 10).\(count % 10)y"
+        default: amount = "\(count)y"
+        }
+        return step < 0 ? "\(amount) ago" : "in \(amount)"
     }
 
     /// `2026-11-29 07:42 UTC`

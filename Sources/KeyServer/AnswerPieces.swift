@@ -59,7 +59,7 @@ final class AnswerPieces: Sendable {
         }
     }
 
-    /// The sender's side: nobody will read the rest (the client went
+    /// The answer's side: nobody will read the rest (the client went
     /// away). Every `send` from now on says so.
     func abandon() {
         restIn.finish()

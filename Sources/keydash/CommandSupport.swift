@@ -19,20 +19,23 @@ enum Output {
 
     /// Everything in as few writes as the pipe takes.
     static func out(bytes: [UInt8]) {
-        _ = write(bytes)
+        _ = writeAll(bytes)
     }
 
     /// Pieces one after another, as one output; stops at the first write
     /// that fails (a closed pipe), like `out(bytes:)`.
     static func out(pieces: [[UInt8]]) {
-        for piece in pieces where !write(piece) { return }
+        for piece in pieces {
+            guard writeAll(piece) else { return }
+        }
     }
 
-    private static func write(_ bytes: [UInt8]) -> Bool {
+    /// False when a write failed.
+    private static func writeAll(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let n = Glibc.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                let n = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
                 if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return false }
             }
             return true
