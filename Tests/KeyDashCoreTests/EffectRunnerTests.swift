@@ -74,18 +74,7 @@ func withDemoServer(seed: Int = 30, _ body: @Sendable (KeyServer, WhyLabsClient)
             let runner = EffectRunner(service: service, clock: ManualClock(), auditLog: nil, send: inbox.send)
             await runner.run(.fetchList(perUser: []))
             guard case .listLoaded(.success, _)? = await inbox.next() else { Issue.record("no list"); return }
-            // The server records the caller's last use at most once a second,
-            // which changes the answer: a few tries (bounded) find a repeat.
-            var unchanged = false
-            for _ in 0..<5 where !unchanged {
-                await runner.run(.fetchList(perUser: [], skipIfUnchanged: true))
-                switch await inbox.next() {
-                case .listUnchanged?: unchanged = true
-                case .listLoaded(.success, _)?: continue
-                default: Issue.record("neither a list nor unchanged"); return
-                }
-            }
-            #expect(unchanged)
+            #expect(await fetchUntilUnchanged(runner, inbox))
             // Without the permission, the same answer is read.
             await runner.run(.fetchList(perUser: [], skipIfUnchanged: false))
             guard case .listLoaded(.success, _)? = await inbox.next() else { Issue.record("not read"); return }
@@ -130,8 +119,7 @@ func withDemoServer(seed: Int = 30, _ body: @Sendable (KeyServer, WhyLabsClient)
             guard case .listLoaded(.success(let snapshot), _)? = await inbox.next() else { Issue.record("no list"); return }
             #expect(snapshot.keys.count > 20)
             // The same list again: read, found unchanged, answered, all on the loop.
-            await runner.run(.fetchList(perUser: [], skipIfUnchanged: true))
-            guard case .listUnchanged(_)? = await inbox.next() else { Issue.record("no answer"); return }
+            guard await fetchUntilUnchanged(runner, inbox) else { Issue.record("no unchanged answer"); return }
             await runner.run(.fetchDetail(keyId: snapshot.keys[0].keyId))
             guard case .detailLoaded(_, .success, _)? = await inbox.next() else { Issue.record("no detail"); return }
             // Every user's list (gathered and merged on the shared pool): answered from the loop too.
@@ -287,6 +275,22 @@ enum SecretModeCheck {
         stat(path, &info)
         return UInt16(info.st_mode & 0o777)
     }
+}
+
+/// Asks for the list again, allowing repeats, until an answer comes back
+/// unchanged; false after five tries or on anything but a list. The server
+/// records the caller's last use at most once a second, which changes the
+/// answer: on a loaded machine a second can pass between two reads.
+func fetchUntilUnchanged(_ runner: EffectRunner, _ inbox: ActionInbox) async -> Bool {
+    for _ in 0..<5 {
+        await runner.run(.fetchList(perUser: [], skipIfUnchanged: true))
+        switch await inbox.next() {
+        case .listUnchanged?: return true
+        case .listLoaded(.success, _)?: continue
+        default: Issue.record("neither a list nor unchanged"); return false
+        }
+    }
+    return false
 }
 
 /// Polls `condition` for up to two seconds; records a failure if it never held.
